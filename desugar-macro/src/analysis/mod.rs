@@ -1,0 +1,73 @@
+//! Analysis: what each suspended state must hold.
+//!
+//! [`scope`] resolves every name in the lowered body to the binding it
+//! refers to and records, for each await point, the bindings in scope
+//! there. [`liveness`] then decides which of those the state suspended at
+//! that point stores.
+
+mod liveness;
+mod scope;
+
+use proc_macro2::Ident;
+use syn::Signature;
+
+use crate::lower::Lowered;
+
+pub(crate) use scope::Scope;
+
+/// Index of a binding in [`Analysis::bindings`].
+pub(crate) type BindingId = usize;
+
+/// A local variable, parameter, hoisted temporary or loop iterator.
+pub(crate) struct Binding {
+    /// The name, with the span it was declared with.
+    pub(crate) ident: Ident,
+    /// Declared `mut`.
+    pub(crate) mutable: bool,
+    /// Where the code generator re-declares it when resuming.
+    pub(crate) scope: Scope,
+    /// Known to have no drop glue (a literal, a reference, a primitive),
+    /// so a state need not keep it just to drop it later.
+    pub(crate) drop_free: bool,
+    /// Declared without a value (`let x;`) and assigned later.
+    pub(crate) deferred: bool,
+}
+
+/// A parameter of the function, as the `Start` state holds it.
+pub(crate) struct Param {
+    /// The field of `Start` holding the argument.
+    pub(crate) field: Ident,
+    /// The parameter's pattern when it is not a plain name; the `Start` arm
+    /// destructures the field with it, as rustc does.
+    pub(crate) pattern: Option<syn::Pat>,
+    /// The binding of a parameter that is a plain name.
+    pub(crate) binding: Option<BindingId>,
+}
+
+/// The result of the analysis.
+pub(crate) struct Analysis {
+    /// Every binding of the body, parameters first.
+    pub(crate) bindings: Vec<Binding>,
+    /// The parameters, in order.
+    pub(crate) params: Vec<Param>,
+    /// For each await point, the bindings its state holds, in the order a
+    /// native future drops them when cancelled there: the innermost, most
+    /// recently declared first.
+    pub(crate) carried: Vec<Vec<BindingId>>,
+    /// For each await point, the bindings declared with `let x;` that are
+    /// still unassigned there but assigned after it: the resumed code
+    /// declares them again, unassigned.
+    pub(crate) unassigned: Vec<Vec<BindingId>>,
+}
+
+/// Resolves the body and computes what each state holds.
+pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysis> {
+    let resolved = scope::resolve(sig, &lowered.body)?;
+    let (carried, unassigned) = liveness::carried(&resolved);
+    Ok(Analysis {
+        bindings: resolved.bindings,
+        params: resolved.params,
+        carried,
+        unassigned,
+    })
+}

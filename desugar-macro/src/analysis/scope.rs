@@ -1,0 +1,697 @@
+//! Name resolution: which binding each name in the body refers to.
+//!
+//! The walk mirrors Rust's scoping: a `let` brings its bindings into scope
+//! after its initializer, a block ends the bindings it declared, `match`
+//! arms and `if let` / `while let` bodies see their pattern's bindings, and
+//! an inner binding shadows an outer one of the same name (both stay alive
+//! until their scopes end, which matters for drops).
+//!
+//! Alongside, it records what liveness needs, each at a *position*: a
+//! counter that follows the order in which the resumed code evaluates
+//! things (operands that contain an `.await` first, then the operands left
+//! in place beside them, which are evaluated after the `.await`):
+//!
+//! - each mention of a binding, and whether that mention may move it (a
+//!   by-value use) or certainly does not (a borrow, an assignment to it, a
+//!   comparison, a method called on it that is not known to consume it);
+//! - each await point, with the bindings in scope there;
+//! - each loop, with the position where it starts, since a mention inside a
+//!   loop also runs "after" an await earlier in the same loop body.
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::format_ident;
+use syn::{Expr, FnArg, Pat, Signature, Stmt};
+
+use super::{Binding, BindingId, Param};
+use crate::lower::{await_index, contains_await};
+
+/// Where a binding lives, which is where the resumed code re-declares it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum Scope {
+    /// The function's own scope: parameters and the body's top-level locals.
+    Top,
+    /// A nested block, match arm or `if let` body, by address in the
+    /// lowered body (which is not changed after analysis).
+    Node(usize),
+}
+
+impl Scope {
+    /// The scope of a syntax node in the lowered body.
+    pub(crate) fn of<T>(node: &T) -> Scope {
+        Scope::Node(std::ptr::from_ref(node) as usize)
+    }
+}
+
+/// A use of a binding.
+pub(super) struct Mention {
+    pub(super) binding: BindingId,
+    pub(super) position: usize,
+    pub(super) may_move: bool,
+    pub(super) loops: Vec<usize>,
+}
+
+/// An await point as liveness sees it.
+pub(super) struct AwaitSite {
+    pub(super) position: usize,
+    pub(super) in_scope: Vec<BindingId>,
+    pub(super) loops: Vec<usize>,
+}
+
+/// Everything resolution learns about a body.
+pub(super) struct Resolved {
+    pub(super) bindings: Vec<Binding>,
+    pub(super) params: Vec<Param>,
+    /// Position of each binding's declaration.
+    pub(super) declared_at: Vec<usize>,
+    pub(super) mentions: Vec<Mention>,
+    /// Assignments of a whole binding (`x = value`), as mentions.
+    pub(super) assignments: Vec<Mention>,
+    /// Indexed by await number.
+    pub(super) awaits: Vec<AwaitSite>,
+    /// Start position of each loop.
+    pub(super) loop_starts: Vec<usize>,
+}
+
+/// Resolves the names of a lowered body.
+pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolved> {
+    let mut resolver = Resolver::default();
+    resolver.frames.push(Vec::new());
+    for (index, input) in sig.inputs.iter().enumerate() {
+        let FnArg::Typed(typed) = input else { continue };
+        let drop_free = is_drop_free_type(&typed.ty);
+        match &*typed.pat {
+            Pat::Ident(ident) if ident.subpat.is_none() && ident.by_ref.is_none() => {
+                let binding = resolver.bindings.len();
+                resolver.declare(
+                    &ident.ident,
+                    ident.mutability.is_some(),
+                    Scope::Top,
+                    drop_free,
+                );
+                resolver.params.push(Param {
+                    field: ident.ident.clone(),
+                    pattern: None,
+                    binding: Some(binding),
+                });
+            }
+            pattern => {
+                // rustc's lowering: `let __argN = __argN; let PATTERN = __argN;`. The
+                // argument stays alive (and is dropped last) unless the pattern moves it.
+                let field = format_ident!("__arg{}", index, span = Span::mixed_site());
+                let binding = resolver.bindings.len();
+                resolver.declare(&field, false, Scope::Top, drop_free);
+                let use_ = if binds_by_value(pattern) {
+                    Use::Value
+                } else {
+                    Use::Place
+                };
+                resolver.mention(&field.to_string(), use_);
+                resolver.declare_pattern(pattern, Scope::Top, drop_free);
+                resolver.params.push(Param {
+                    field,
+                    pattern: Some(pattern.clone()),
+                    binding: Some(binding),
+                });
+            }
+        }
+    }
+    resolver.stmts(&body.stmts, Scope::Top);
+    let mut awaits: Vec<(usize, AwaitSite)> = resolver.awaits;
+    awaits.sort_by_key(|(index, _)| *index);
+    Ok(Resolved {
+        bindings: resolver.bindings,
+        params: resolver.params,
+        declared_at: resolver.declared_at,
+        mentions: resolver.mentions,
+        assignments: resolver.assignments,
+        awaits: awaits.into_iter().map(|(_, site)| site).collect(),
+        loop_starts: resolver.loop_starts,
+    })
+}
+
+#[derive(Default)]
+struct Resolver {
+    bindings: Vec<Binding>,
+    params: Vec<Param>,
+    declared_at: Vec<usize>,
+    mentions: Vec<Mention>,
+    assignments: Vec<Mention>,
+    awaits: Vec<(usize, AwaitSite)>,
+    loop_starts: Vec<usize>,
+    /// The names in scope, innermost frame last.
+    frames: Vec<Vec<(String, BindingId)>>,
+    /// The loops around the current position, innermost last.
+    loops: Vec<usize>,
+    /// Where the bindings of the `let`s in the condition being walked live:
+    /// the body that condition guards.
+    pending: Vec<Scope>,
+    position: usize,
+}
+
+/// How an expression's value is used, which decides whether a binding
+/// named there may be moved.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// Taken by value: the binding may be moved (unless it is `Copy`,
+    /// which we cannot see).
+    Value,
+    /// Used in place: borrowed, assigned to, compared, or the receiver of
+    /// a method that is not known to take `self` by value.
+    Place,
+}
+
+impl Resolver {
+    fn tick(&mut self) -> usize {
+        self.position += 1;
+        self.position
+    }
+
+    fn declare(&mut self, ident: &Ident, mutable: bool, scope: Scope, drop_free: bool) {
+        let id = self.bindings.len();
+        self.bindings.push(Binding {
+            ident: ident.clone(),
+            mutable,
+            scope,
+            drop_free,
+            deferred: false,
+        });
+        let position = self.tick();
+        self.declared_at.push(position);
+        self.frames
+            .last_mut()
+            .expect("a scope")
+            .push((ident.to_string(), id));
+    }
+
+    fn lookup(&self, name: &str) -> Option<BindingId> {
+        self.frames
+            .iter()
+            .rev()
+            .flat_map(|frame| frame.iter().rev())
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+    }
+
+    fn mention(&mut self, name: &str, use_: Use) {
+        if let Some(binding) = self.lookup(name) {
+            let position = self.tick();
+            self.mentions.push(Mention {
+                binding,
+                position,
+                may_move: use_ == Use::Value,
+                loops: self.loops.clone(),
+            });
+        }
+    }
+
+    fn pending_scope(&self) -> Scope {
+        self.pending.last().copied().unwrap_or(Scope::Top)
+    }
+
+    fn in_frame(&mut self, f: impl FnOnce(&mut Self)) {
+        self.frames.push(Vec::new());
+        f(self);
+        self.frames.pop();
+    }
+
+    fn in_loop(&mut self, f: impl FnOnce(&mut Self)) {
+        let id = self.loop_starts.len();
+        let start = self.tick();
+        self.loop_starts.push(start);
+        self.loops.push(id);
+        f(self);
+        self.loops.pop();
+    }
+
+    fn block(&mut self, block: &syn::Block) {
+        self.in_frame(|this| this.stmts(&block.stmts, Scope::of(block)));
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt], scope: Scope) {
+        for stmt in stmts {
+            match stmt {
+                Stmt::Local(local) => {
+                    if let Some(init) = &local.init {
+                        let use_ = if binds_by_value(&local.pat) {
+                            Use::Value
+                        } else {
+                            Use::Place
+                        };
+                        self.expr(&init.expr, use_);
+                        if let Some((_, diverge)) = &init.diverge {
+                            self.expr(diverge, Use::Value);
+                        }
+                    }
+                    let drop_free = local
+                        .init
+                        .as_ref()
+                        .is_some_and(|init| is_drop_free_value(&init.expr));
+                    let first = self.bindings.len();
+                    self.declare_pattern(&local.pat, scope, drop_free);
+                    if local.init.is_none() {
+                        self.bindings[first..]
+                            .iter_mut()
+                            .for_each(|b| b.deferred = true);
+                    }
+                }
+                Stmt::Expr(expr, _) => self.expr(expr, Use::Value),
+                Stmt::Macro(stmt) => self.mac(&stmt.mac),
+                Stmt::Item(_) => {}
+            }
+        }
+    }
+
+    fn declare_pattern(&mut self, pat: &Pat, scope: Scope, drop_free: bool) {
+        match pat {
+            Pat::Ident(ident) => {
+                if let Some((_, sub)) = &ident.subpat {
+                    self.declare_pattern(sub, scope, drop_free);
+                }
+                if is_binding_name(&ident.ident) {
+                    let by_ref = ident.by_ref.is_some();
+                    self.declare(
+                        &ident.ident,
+                        ident.mutability.is_some(),
+                        scope,
+                        drop_free || by_ref,
+                    );
+                }
+            }
+            Pat::Type(typed) => {
+                let drop_free = drop_free || is_drop_free_type(&typed.ty);
+                self.declare_pattern(&typed.pat, scope, drop_free);
+            }
+            Pat::Tuple(tuple) => tuple
+                .elems
+                .iter()
+                .for_each(|p| self.declare_pattern(p, scope, false)),
+            Pat::TupleStruct(tuple) => tuple
+                .elems
+                .iter()
+                .for_each(|p| self.declare_pattern(p, scope, false)),
+            Pat::Slice(slice) => slice
+                .elems
+                .iter()
+                .for_each(|p| self.declare_pattern(p, scope, false)),
+            Pat::Struct(s) => s
+                .fields
+                .iter()
+                .for_each(|f| self.declare_pattern(&f.pat, scope, false)),
+            Pat::Reference(r) => self.declare_pattern(&r.pat, scope, true),
+            Pat::Paren(p) => self.declare_pattern(&p.pat, scope, drop_free),
+            // Every alternative binds the same names.
+            Pat::Or(or) => {
+                if let Some(first) = or.cases.first() {
+                    self.declare_pattern(first, scope, false);
+                }
+            }
+            Pat::Guard(guarded) => {
+                self.declare_pattern(&guarded.pat, scope, drop_free);
+                self.expr(&guarded.guard, Use::Value);
+            }
+            _ => {}
+        }
+    }
+
+    /// Visits operands that contain an `.await` first: the others are left
+    /// in place by lowering, so the resumed code evaluates them after it.
+    fn operands<'e>(&mut self, operands: impl IntoIterator<Item = (&'e Expr, Use)>) {
+        let operands: Vec<_> = operands.into_iter().collect();
+        let (awaiting, rest): (Vec<_>, Vec<_>) =
+            operands.into_iter().partition(|(e, _)| contains_await(e));
+        for (expr, use_) in awaiting.into_iter().chain(rest) {
+            self.expr(expr, use_);
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr, use_: Use) {
+        match expr {
+            Expr::Path(path)
+                if path.qself.is_none()
+                    && path.path.segments.len() == 1
+                    && path.path.leading_colon.is_none() =>
+            {
+                self.mention(&path.path.segments[0].ident.to_string(), use_);
+            }
+            Expr::Reference(r) => self.expr(&r.expr, Use::Place),
+            Expr::RawAddr(r) => self.expr(&r.expr, Use::Place),
+            Expr::Field(field) => self.expr(&field.base, use_),
+            Expr::Index(index) => {
+                self.operands([(&*index.expr, Use::Place), (&*index.index, Use::Value)])
+            }
+            Expr::Paren(e) => self.expr(&e.expr, use_),
+            Expr::Group(e) => self.expr(&e.expr, use_),
+            Expr::Unary(unary) => {
+                let use_ = if matches!(unary.op, syn::UnOp::Deref(_)) {
+                    Use::Place
+                } else {
+                    Use::Value
+                };
+                self.expr(&unary.expr, use_);
+            }
+            Expr::Assign(assign) => {
+                self.operands([(&*assign.right, Use::Value), (&*assign.left, Use::Place)]);
+                if let Expr::Path(path) = &*assign.left
+                    && let Some(ident) = path.path.get_ident()
+                    && let Some(binding) = self.lookup(&ident.to_string())
+                {
+                    let position = self.tick();
+                    let loops = self.loops.clone();
+                    self.assignments.push(Mention {
+                        binding,
+                        position,
+                        may_move: false,
+                        loops,
+                    });
+                }
+            }
+            Expr::Binary(binary) => {
+                let left = if by_reference(&binary.op) {
+                    Use::Place
+                } else {
+                    Use::Value
+                };
+                let right = if is_comparison(&binary.op) {
+                    Use::Place
+                } else {
+                    Use::Value
+                };
+                if matches!(binary.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) {
+                    self.expr(&binary.left, left);
+                    self.expr(&binary.right, right);
+                } else {
+                    self.operands([(&*binary.left, left), (&*binary.right, right)]);
+                }
+            }
+            Expr::Call(call) => {
+                let args = call.args.iter().map(|a| (a, Use::Value));
+                self.operands(std::iter::once((&*call.func, Use::Place)).chain(args));
+            }
+            Expr::MethodCall(call) => {
+                let receiver = if consumes_receiver(&call.method) {
+                    Use::Value
+                } else {
+                    Use::Place
+                };
+                let args = call.args.iter().map(|a| (a, Use::Value));
+                self.operands(std::iter::once((&*call.receiver, receiver)).chain(args));
+            }
+            Expr::Array(array) => self.operands(array.elems.iter().map(|e| (e, Use::Value))),
+            Expr::Tuple(tuple) => self.operands(tuple.elems.iter().map(|e| (e, Use::Value))),
+            Expr::Struct(s) => {
+                let fields = s.fields.iter().map(|f| (&f.expr, Use::Value));
+                self.operands(fields.chain(s.rest.iter().map(|r| (&**r, Use::Place))));
+            }
+            Expr::Range(range) => self.operands(
+                [&range.start, &range.end]
+                    .into_iter()
+                    .flatten()
+                    .map(|e| (&**e, Use::Value)),
+            ),
+            Expr::Cast(e) => self.expr(&e.expr, Use::Value),
+            Expr::Try(e) => self.expr(&e.expr, Use::Value),
+            Expr::Repeat(e) => self.expr(&e.expr, Use::Value),
+            Expr::Return(e) => e.expr.iter().for_each(|v| self.expr(v, Use::Value)),
+            Expr::Break(e) => e.expr.iter().for_each(|v| self.expr(v, Use::Value)),
+            Expr::Await(e) => {
+                self.expr(&e.base, Use::Value);
+                if let Some(index) = await_index(e) {
+                    let position = self.tick();
+                    let in_scope = self.frames.iter().flatten().map(|(_, id)| *id).collect();
+                    self.awaits.push((
+                        index,
+                        AwaitSite {
+                            position,
+                            in_scope,
+                            loops: self.loops.clone(),
+                        },
+                    ));
+                }
+            }
+            Expr::Let(e) => {
+                // The bindings go into the frame the caller opened for the
+                // body this condition guards.
+                let use_ = if binds_by_value(&e.pat) {
+                    Use::Value
+                } else {
+                    Use::Place
+                };
+                self.expr(&e.expr, use_);
+                self.declare_pattern(&e.pat, self.pending_scope(), false);
+            }
+            Expr::If(e) => {
+                self.in_frame(|this| {
+                    this.pending.push(Scope::of(&e.then_branch));
+                    this.expr(&e.cond, Use::Value);
+                    this.pending.pop();
+                    this.block(&e.then_branch);
+                });
+                if let Some((_, branch)) = &e.else_branch {
+                    self.expr(branch, Use::Value);
+                }
+            }
+            Expr::While(e) => self.in_loop(|this| {
+                this.in_frame(|this| {
+                    this.pending.push(Scope::of(&e.body));
+                    this.expr(&e.cond, Use::Value);
+                    this.pending.pop();
+                    this.block(&e.body);
+                });
+            }),
+            Expr::Loop(e) => self.in_loop(|this| this.block(&e.body)),
+            Expr::ForLoop(e) => {
+                self.expr(&e.expr, Use::Value);
+                self.in_loop(|this| {
+                    this.in_frame(|this| {
+                        this.declare_pattern(&e.pat, Scope::of(e), false);
+                        this.block(&e.body);
+                    });
+                });
+            }
+            Expr::Match(e) => {
+                let use_ = if e.arms.iter().any(|arm| binds_by_value(&arm.pat)) {
+                    Use::Value
+                } else {
+                    Use::Place
+                };
+                self.expr(&e.expr, use_);
+                for arm in &e.arms {
+                    self.in_frame(|this| {
+                        this.declare_pattern(&arm.pat, Scope::of(arm), false);
+                        this.expr(&arm.body, Use::Value);
+                    });
+                }
+            }
+            Expr::Block(e) => self.block(&e.block),
+            Expr::Unsafe(e) => self.block(&e.block),
+            Expr::Const(e) => self.block(&e.block),
+            Expr::Closure(closure) => self.in_frame(|this| {
+                for input in &closure.inputs {
+                    this.declare_pattern(input, Scope::of(closure), false);
+                }
+                this.expr(&closure.body, Use::Value);
+            }),
+            Expr::Async(e) => self.block(&e.block),
+            Expr::Macro(e) => self.mac(&e.mac),
+            _ => {}
+        }
+    }
+
+    /// Names in macro arguments: a formatting macro borrows what it names
+    /// (also inside its format string, `{name}`); any other macro may move.
+    fn mac(&mut self, mac: &syn::Macro) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let use_ = if FORMATTING_MACROS.contains(&name.as_str()) {
+            Use::Place
+        } else {
+            Use::Value
+        };
+        self.tokens(mac.tokens.clone(), use_);
+    }
+
+    fn tokens(&mut self, tokens: TokenStream, use_: Use) {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        for (i, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Group(group) => self.tokens(group.stream(), use_),
+                TokenTree::Ident(ident) => {
+                    let after_dot = i > 0
+                        && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == '.' || p.as_char() == ':');
+                    let before_path = matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!' || p.as_char() == ':' && p.spacing() == proc_macro2::Spacing::Joint);
+                    if !after_dot && !before_path {
+                        self.mention(&ident.to_string(), use_);
+                    }
+                }
+                TokenTree::Literal(literal) => {
+                    for name in inline_format_args(&literal.to_string()) {
+                        self.mention(&name, Use::Place);
+                    }
+                }
+                TokenTree::Punct(_) => {}
+            }
+        }
+    }
+}
+
+/// The macros of `std` that only borrow the values they are given.
+const FORMATTING_MACROS: &[&str] = &[
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "format",
+    "format_args",
+    "write",
+    "writeln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "unreachable",
+    "todo",
+    "unimplemented",
+    "matches",
+];
+
+/// The names a format string captures, as in `"{total:>5}"`.
+fn inline_format_args(literal: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = literal;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if rest.starts_with('{') {
+            rest = &rest[1..];
+            continue;
+        }
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
+            names.push(name.to_owned());
+        }
+    }
+    names
+}
+
+/// Method names that, by the conventions of `std`, take `self` by value.
+fn consumes_receiver(method: &Ident) -> bool {
+    let name = method.to_string();
+    name.starts_with("into_")
+        || name.starts_with("unwrap")
+        || name.starts_with("expect")
+        || matches!(
+            name.as_str(),
+            "into"
+                | "ok"
+                | "err"
+                | "map"
+                | "map_err"
+                | "and_then"
+                | "or_else"
+                | "collect"
+                | "sum"
+                | "product"
+                | "count"
+                | "fold"
+                | "for_each"
+                | "await"
+        )
+}
+
+fn by_reference(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    is_comparison(op)
+        || matches!(
+            op,
+            AddAssign(_)
+                | SubAssign(_)
+                | MulAssign(_)
+                | DivAssign(_)
+                | RemAssign(_)
+                | BitXorAssign(_)
+                | BitAndAssign(_)
+                | BitOrAssign(_)
+                | ShlAssign(_)
+                | ShrAssign(_)
+        )
+}
+
+fn is_comparison(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(op, Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_))
+}
+
+/// A lowercase name in a pattern is a binding; an uppercase one names a
+/// constant or a unit variant (`None`), by Rust's conventions.
+fn is_binding_name(ident: &Ident) -> bool {
+    ident
+        .to_string()
+        .starts_with(|c: char| c.is_lowercase() || c == '_')
+}
+
+/// Whether a pattern moves what it matches: it binds a name by value.
+fn binds_by_value(pat: &Pat) -> bool {
+    match pat {
+        Pat::Ident(ident) => {
+            (ident.by_ref.is_none() && is_binding_name(&ident.ident))
+                || ident
+                    .subpat
+                    .as_ref()
+                    .is_some_and(|(_, sub)| binds_by_value(sub))
+        }
+        Pat::Wild(_) | Pat::Lit(_) | Pat::Range(_) | Pat::Path(_) | Pat::Rest(_) => false,
+        Pat::Type(typed) => binds_by_value(&typed.pat),
+        Pat::Tuple(tuple) => tuple.elems.iter().any(binds_by_value),
+        Pat::TupleStruct(tuple) => tuple.elems.iter().any(binds_by_value),
+        Pat::Slice(slice) => slice.elems.iter().any(binds_by_value),
+        Pat::Struct(s) => s.fields.iter().any(|f| binds_by_value(&f.pat)),
+        Pat::Or(or) => or.cases.iter().any(binds_by_value),
+        Pat::Paren(p) => binds_by_value(&p.pat),
+        Pat::Guard(g) => binds_by_value(&g.pat),
+        Pat::Reference(_) => false,
+        _ => true,
+    }
+}
+
+/// A value with no drop glue, seen from its initializer.
+fn is_drop_free_value(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(_) => true,
+        Expr::Reference(_) => true,
+        Expr::Paren(e) => is_drop_free_value(&e.expr),
+        _ => false,
+    }
+}
+
+/// A type with no drop glue: a primitive, a reference or a raw pointer.
+fn is_drop_free_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(_) | syn::Type::Ptr(_) | syn::Type::FnPtr(_) | syn::Type::Never(_) => {
+            true
+        }
+        syn::Type::Paren(p) => is_drop_free_type(&p.elem),
+        syn::Type::Tuple(t) => t.elems.iter().all(is_drop_free_type),
+        syn::Type::Path(path) => {
+            path.qself.is_none()
+                && path
+                    .path
+                    .get_ident()
+                    .is_some_and(|ident| PRIMITIVES.contains(&ident.to_string().as_str()))
+        }
+        _ => false,
+    }
+}
+
+const PRIMITIVES: &[&str] = &[
+    "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
+    "isize", "f32", "f64",
+];

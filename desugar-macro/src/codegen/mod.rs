@@ -1,0 +1,143 @@
+//! Code generation: the state machine, written out.
+//!
+//! For `async fn name(args) -> T { body }` the attribute emits
+//!
+//! ```text
+//! fn name(args) -> impl Future<Output = T> {
+//!     enum __NameState<..> { Start { args }, Await0 { .. }, .., Done, Poisoned }  // states
+//!     enum __NameStateProj<'_, ..> { .. }                                        // its pin projection
+//!     struct __NameFuture<.., R> { state, resume: R, _pinned }                   // frame
+//!     impl Future for __NameFuture { fn poll(..) { .. (self.resume)(state, cx) .. } }
+//!     impl Drop for __NameFuture { .. }                                          // cancellation
+//!
+//!     __NameFuture::new(__NameState::Start { args }, move |mut __state, __cx| -> Poll<T> {
+//!         '__poll: loop {
+//!             match __state.as_mut().project() {
+//!                 Start => { .. the body, to the first .await .. }
+//!                 Await0(awaitee) => { poll it; on Ready re-enter the body there }
+//!                 ..
+//!                 Done => panic!("`async fn` resumed after completion"),
+//!                 Poisoned => panic!("`async fn` resumed after panicking"),
+//!             }
+//!         }
+//!     })
+//! }
+//! ```
+//!
+//! [`states`] writes the enums, [`frame`] the future type, [`resume`] the
+//! arms of `poll`, [`try_op`] the helpers behind `?`, and [`names`] chooses
+//! every generated name.
+
+mod flow;
+mod frame;
+mod names;
+mod resume;
+mod states;
+mod try_op;
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::{FnArg, ItemFn, ReturnType};
+
+use crate::analysis::Analysis;
+use crate::args::Args;
+use crate::lower::Lowered;
+use names::Names;
+use resume::{Emitter, hidden};
+
+/// Writes the function out as a state machine.
+pub(crate) fn generate(
+    args: &Args,
+    function: &ItemFn,
+    lowered: &Lowered,
+    analysis: &Analysis,
+) -> syn::Result<TokenStream> {
+    let name = function.sig.ident.to_string();
+    let names = Names::new(&function.sig.ident, analysis);
+
+    let mut emitter = Emitter::new(&names, analysis, lowered, args.trace.then(|| name.clone()));
+    let start = emitter.start_arm();
+    let awaits: Vec<TokenStream> = (0..lowered.awaits.len())
+        .map(|k| emitter.await_arm(k))
+        .collect();
+    emitter.finish_errors()?;
+
+    let state_items = states::items(&names, lowered, analysis, &name);
+    let frame_items = frame::items(&names, &name);
+    let try_items = if lowered.uses_try {
+        try_op::items()
+    } else {
+        TokenStream::new()
+    };
+
+    let Names {
+        state,
+        projection,
+        future,
+        ..
+    } = &names;
+    let start_fields = analysis.params.iter().map(|p| &p.field);
+    let (state_var, cx) = (hidden("__state"), hidden("__cx"));
+    let poll = syn::Lifetime::new("'__poll", proc_macro2::Span::mixed_site());
+
+    // The signature: `async` goes, the output becomes `impl Future`, and a
+    // parameter with a pattern becomes a plain name the `Start` arm matches.
+    let mut sig = function.sig.clone();
+    sig.asyncness = None;
+    for (input, param) in sig.inputs.iter_mut().zip(&analysis.params) {
+        if let FnArg::Typed(typed) = input {
+            let field = &param.field;
+            *typed.pat = syn::parse_quote!(#field);
+        }
+    }
+    let output = match &function.sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => ty.to_token_stream(),
+    };
+    let names_impl_trait = output.to_string().contains("impl ");
+    let closure_output = if names_impl_trait {
+        quote!()
+    } else {
+        quote!(-> ::core::task::Poll<#output>)
+    };
+    sig.output = syn::parse_quote!(-> impl ::core::future::Future<Output = #output>);
+
+    let attrs = &function.attrs;
+    let vis = &function.vis;
+    let trace_start = if args.trace {
+        let line = format!("[{name}] created in state Start: nothing runs until the first poll");
+        quote!(::std::println!("{}", #line);)
+    } else {
+        TokenStream::new()
+    };
+    Ok(quote! {
+        #(#attrs)*
+        #vis #sig {
+            #state_items
+            #frame_items
+            #try_items
+            #trace_start
+            #future::new(
+                #state::Start { #(#start_fields),* },
+                #[allow(
+                    unreachable_code, // code after a suspension point in an expression
+                    unused_mut, unused_variables, // locals only moved from state to state
+                    unused_braces, // `{ __output }` makes the awaited value a temporary
+                    path_statements, // `__output;` drops an awaited value, as `fut.await;` does
+                    unused_unsafe, // an arm may hold only the safe part of a split `unsafe` block
+                    clippy::all, clippy::pedantic, // the body is the user's, as they wrote it
+                )]
+                move |mut #state_var, #cx| #closure_output {
+                    #poll: loop {
+                        match #state_var.as_mut().project() {
+                            #start
+                            #(#awaits)*
+                            #projection::Done => ::core::panic!("`async fn` resumed after completion"),
+                            #projection::Poisoned => ::core::panic!("`async fn` resumed after panicking"),
+                        }
+                    }
+                },
+            )
+        }
+    })
+}

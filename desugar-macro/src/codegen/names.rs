@@ -1,0 +1,158 @@
+//! The names the generated code uses.
+//!
+//! Items (the state enum, its projection, the future type) are declared
+//! inside the function's body, so they cannot clash with anything outside
+//! it; they carry the function's name so that error messages say whose
+//! state they are, and a `__` prefix so that they cannot clash with a name
+//! the body uses. Locals and labels the generator introduces use
+//! [`Span::mixed_site`], so user code can neither see nor shadow them.
+//!
+//! The state enum is generic over the type of everything it holds, since
+//! the macro cannot name those types; each parameter is named after what it
+//! holds: `F0` for the future awaited at await point 0, `Data` for a local
+//! `data`.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Ident, Span};
+use quote::format_ident;
+
+use crate::analysis::{Analysis, BindingId};
+
+/// Names of the generated items, type parameters and fields.
+pub(super) struct Names {
+    /// The state enum, e.g. `__ExampleState`.
+    pub(super) state: Ident,
+    /// The projection of a pinned state, e.g. `__ExampleStateProj`.
+    pub(super) projection: Ident,
+    /// The future type, e.g. `__ExampleFuture`.
+    pub(super) future: Ident,
+    /// The state variant suspended at each await point: `Await0`, ...
+    pub(super) variants: Vec<Ident>,
+    /// The type parameter of each await point's future: `F0`, ...
+    pub(super) futures: Vec<Ident>,
+    /// The type parameter of each argument, as `Start` holds it.
+    pub(super) param_types: Vec<Ident>,
+    /// The type parameter of each binding held by some state.
+    pub(super) types: Vec<Option<Ident>>,
+    /// The field of each binding held by some state.
+    pub(super) fields: Vec<Option<Ident>>,
+    /// The type parameters of the state enum, in order: the parameters'
+    /// types, then the futures', then the locals'.
+    pub(super) generics: Vec<Ident>,
+}
+
+impl Names {
+    pub(super) fn new(function: &Ident, analysis: &Analysis) -> Names {
+        let camel = camel_case(&function.to_string());
+        let awaits = analysis.carried.len();
+        let mut taken: HashSet<String> = HashSet::from(["R".to_owned(), "O".to_owned()]);
+        let mut field_names: HashSet<String> = HashSet::from(["__awaitee".to_owned()]);
+        let futures: Vec<Ident> = (0..awaits)
+            .map(|k| Ident::new(&unique(&mut taken, &format!("F{k}")), Span::call_site()))
+            .collect();
+        let mut types = vec![None; analysis.bindings.len()];
+        let mut fields = vec![None; analysis.bindings.len()];
+
+        // The arguments, as `Start` holds them.
+        let mut param_types = Vec::new();
+        for param in &analysis.params {
+            let name = Ident::new(
+                &unique(&mut taken, &camel_case(&param.field.to_string())),
+                Span::call_site(),
+            );
+            field_names.insert(param.field.to_string());
+            if let Some(binding) = param.binding {
+                types[binding] = Some(name.clone());
+                fields[binding] = Some(param.field.clone());
+            }
+            param_types.push(name);
+        }
+
+        // The locals some suspended state holds, in declaration order.
+        let mut held: Vec<BindingId> = analysis.carried.iter().flatten().copied().collect();
+        held.sort_unstable();
+        held.dedup();
+        let mut local_types = Vec::new();
+        for binding in held {
+            if types[binding].is_some() {
+                continue;
+            }
+            let ident = &analysis.bindings[binding].ident;
+            let base = ident.to_string();
+            let name = Ident::new(&unique(&mut taken, &camel_case(&base)), Span::call_site());
+            let field = unique(&mut field_names, &base);
+            fields[binding] = Some(if field == base {
+                ident.clone()
+            } else {
+                Ident::new(&field, Span::mixed_site())
+            });
+            types[binding] = Some(name.clone());
+            local_types.push(name);
+        }
+
+        let mut generics = param_types.clone();
+        generics.extend(futures.iter().cloned());
+        generics.extend(local_types);
+        Names {
+            state: format_ident!("__{}State", camel),
+            projection: format_ident!("__{}StateProj", camel),
+            future: format_ident!("__{}Future", camel),
+            variants: (0..awaits).map(|k| format_ident!("Await{}", k)).collect(),
+            futures,
+            param_types,
+            types,
+            fields,
+            generics,
+        }
+    }
+
+    /// The field holding `binding`.
+    pub(super) fn field(&self, binding: BindingId) -> &Ident {
+        self.fields[binding]
+            .as_ref()
+            .expect("a held binding has a field")
+    }
+
+    /// The type parameter of `binding`.
+    pub(super) fn ty(&self, binding: BindingId) -> &Ident {
+        self.types[binding]
+            .as_ref()
+            .expect("a held binding has a type")
+    }
+}
+
+fn unique(taken: &mut HashSet<String>, base: &str) -> String {
+    let mut name = base.to_owned();
+    let mut n = 1;
+    while !taken.insert(name.clone()) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    name
+}
+
+/// `fetch_data` -> `FetchData`, `__tmp0` -> `Tmp0`.
+pub(super) fn camel_case(name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = true;
+    for c in name
+        .trim_start_matches('_')
+        .trim_start_matches("r#")
+        .chars()
+    {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    if out.is_empty() {
+        "Value".to_owned()
+    } else {
+        out
+    }
+}

@@ -1,0 +1,950 @@
+//! The arms of `poll`: the body, written once per state it can resume from.
+//!
+//! The `Start` arm is the body as written, with each `.await` replaced by a
+//! *suspension*: evaluate the operand into a future, move it and the live
+//! locals into the state for that await point, and `continue` the poll loop
+//! so that the new state's arm polls the future at once (rustc also polls
+//! an awaited future as soon as it is created).
+//!
+//! The arm of state `AwaitN` polls the stored future. On `Pending` it
+//! returns `Pending`, leaving the state as it is. On `Ready(output)` it
+//! takes the locals out of the state and *re-enters* the body at await
+//! point `N`: the code that remains to run, rebuilt around the hole the
+//! `.await` leaves, which `output` fills. Re-entering is structural:
+//!
+//! | where the `.await` is          | what the arm continues with                        |
+//! |--------------------------------|----------------------------------------------------|
+//! | a block's statement `i`        | locals of the block re-declared, statement `i`, the rest |
+//! | an operand                     | the expression, with that operand re-entered       |
+//! | an `if` / `match` condition    | the `if` / `match`, with the condition re-entered  |
+//! | an `if` branch or `match` arm  | that branch alone (the test has been made)         |
+//! | a `loop` or `while` body       | `'brk: { 'cont: { rest of body } loop { body } }`  |
+//!
+//! A `break` or `continue` whose loop was re-entered becomes a `break` to
+//! one of those labels. Everything is written only up to the first point
+//! where control certainly leaves the arm (a suspension or a `return`).
+//!
+//! `return value` becomes `return Poll::Ready(value)` and `?` is spelled
+//! out with the `__Try` helpers (see `try_op`): the arm is a closure, and
+//! both must leave the whole function, not the closure, with its locals
+//! dropped in the native order.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::visit_mut::{self, VisitMut};
+use syn::{Block, Expr, Lifetime, Stmt};
+
+use super::flow::{diverges, stmt_diverges};
+use super::names::Names;
+use crate::analysis::{Analysis, Scope};
+use crate::lower::{Lowered, await_index, is_effect_free, strip_marker};
+
+/// Writes the arms of the generated `poll`.
+pub(super) struct Emitter<'a> {
+    pub(super) names: &'a Names,
+    pub(super) analysis: &'a Analysis,
+    pub(super) lowered: &'a Lowered,
+    /// The function's name when tracing transitions.
+    pub(super) trace: Option<String>,
+    /// The state whose arm is being written: `None` for `Start`.
+    from: Option<usize>,
+    /// The loops around the code being written, innermost last.
+    loops: Vec<LoopContext>,
+    /// Counter for the labels of re-entered loops.
+    labels: usize,
+    errors: Option<syn::Error>,
+}
+
+/// A loop around the code being written.
+struct LoopContext {
+    /// The user's label, if any.
+    label: Option<Lifetime>,
+    /// For a re-entered loop, the labels that its `break` and `continue`
+    /// become; `None` for a loop written out as a loop.
+    reentered: Option<(Lifetime, Lifetime)>,
+}
+
+/// Generated local names: invisible to user code.
+pub(super) fn hidden(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+fn poll_label() -> Lifetime {
+    Lifetime::new("'__poll", Span::mixed_site())
+}
+
+impl<'a> Emitter<'a> {
+    pub(super) fn new(
+        names: &'a Names,
+        analysis: &'a Analysis,
+        lowered: &'a Lowered,
+        trace: Option<String>,
+    ) -> Self {
+        Emitter {
+            names,
+            analysis,
+            lowered,
+            trace,
+            from: None,
+            loops: Vec::new(),
+            labels: 0,
+            errors: None,
+        }
+    }
+
+    pub(super) fn finish_errors(self) -> syn::Result<()> {
+        match self.errors {
+            Some(errors) => Err(errors),
+            None => Ok(()),
+        }
+    }
+
+    fn error(&mut self, error: syn::Error) {
+        match &mut self.errors {
+            Some(errors) => errors.combine(error),
+            None => self.errors = Some(error),
+        }
+    }
+
+    fn state_name(&self, state: Option<usize>) -> String {
+        state.map_or_else(
+            || "Start".to_owned(),
+            |k| self.names.variants[k].to_string(),
+        )
+    }
+
+    /// A `::std::println!` of a transition, when tracing.
+    fn trace(&self, message: String) -> TokenStream {
+        match &self.trace {
+            Some(function) => {
+                let line = format!("[{function}] {message}");
+                quote!(::std::println!("{}", #line);)
+            }
+            None => TokenStream::new(),
+        }
+    }
+
+    /// The `Start` arm: the body from the top.
+    pub(super) fn start_arm(&mut self) -> TokenStream {
+        self.from = None;
+        let Names {
+            state, projection, ..
+        } = self.names;
+        let state_var = hidden("__state");
+        let fields: Vec<TokenStream> = self
+            .analysis
+            .params
+            .iter()
+            .map(|param| match param.binding {
+                Some(binding) => self.binding_pattern(binding, true),
+                None => param.field.to_token_stream(),
+            })
+            .collect();
+        let patterns = self.analysis.params.iter().filter_map(|param| {
+            let pattern = param.pattern.as_ref()?;
+            let field = &param.field;
+            Some(quote!(let #pattern = #field;))
+        });
+        let mut stmts = Vec::new();
+        self.forward_rest(&self.lowered.body.stmts, &mut stmts);
+        let body = self.top_level(stmts);
+        quote! {
+            #projection::Start => {
+                let #state::Start { #(#fields),* } = #state_var.as_mut().take() else {
+                    ::core::unreachable!()
+                };
+                #(#patterns)*
+                #body
+            }
+        }
+    }
+
+    /// The arm of state `AwaitK`.
+    pub(super) fn await_arm(&mut self, k: usize) -> TokenStream {
+        self.from = Some(k);
+        let Names {
+            state,
+            projection,
+            variants,
+            ..
+        } = self.names;
+        let variant = &variants[k];
+        let (state_var, cx, output, awaitee) = (
+            hidden("__state"),
+            hidden("__cx"),
+            hidden("__output"),
+            hidden("__awaitee"),
+        );
+        let source = &self.lowered.awaits[k].source;
+        let on_pending = self.trace(format!("{variant}: `{source}` is pending"));
+        let on_ready = self.trace(format!("{variant}: `{source}` is ready"));
+        let fields: Vec<TokenStream> = self.analysis.carried[k]
+            .iter()
+            .rev()
+            .map(|&b| self.binding_pattern(b, false))
+            .collect();
+        let body = self.resume_stmts(&self.lowered.body, k, Scope::Top);
+        let body = self.top_level(body);
+        quote! {
+            #projection::#variant(#awaitee) => {
+                let #output = match ::core::future::Future::poll(#awaitee, #cx) {
+                    ::core::task::Poll::Ready(#output) => #output,
+                    ::core::task::Poll::Pending => {
+                        #on_pending
+                        return ::core::task::Poll::Pending;
+                    }
+                };
+                #on_ready
+                let #state::#variant { #(#fields,)* .. } = #state_var.as_mut().take() else {
+                    ::core::unreachable!()
+                };
+                #body
+            }
+        }
+    }
+
+    /// `field: [mut] name` for destructuring a state, `mut` only where the
+    /// binding is re-declared right there (its scope is the function's).
+    fn binding_pattern(&self, binding: usize, start: bool) -> TokenStream {
+        let b = &self.analysis.bindings[binding];
+        let field = self.names.field(binding);
+        let ident = &b.ident;
+        let mutability = (b.mutable && (start || b.scope == Scope::Top)).then(|| quote!(mut));
+        if field == ident {
+            quote!(#mutability #ident)
+        } else {
+            quote!(#field: #mutability #ident)
+        }
+    }
+
+    /// Ends the top level of an arm: a tail value becomes `Ready`.
+    fn top_level(&mut self, mut stmts: Vec<Stmt>) -> TokenStream {
+        let diverged = stmts.iter().any(stmt_diverges);
+        if !diverged {
+            let value = match stmts.pop() {
+                Some(Stmt::Expr(tail, None)) => tail,
+                Some(other) => {
+                    stmts.push(other);
+                    syn::parse_quote!(())
+                }
+                None => syn::parse_quote!(()),
+            };
+            stmts.push(Stmt::Expr(self.ready(value), Some(Default::default())));
+        }
+        quote!(#(#stmts)*)
+    }
+
+    /// `return Poll::Ready(value)`: the function returns.
+    fn ready(&self, value: Expr) -> Expr {
+        let from = self.state_name(self.from);
+        match &self.trace {
+            None => syn::parse_quote!(return ::core::task::Poll::Ready(#value)),
+            Some(_) => {
+                let value_var = hidden("__value");
+                let trace = self.trace(format!("{from} -> Done: returned"));
+                syn::parse_quote!({
+                    let #value_var = #value;
+                    #trace
+                    return ::core::task::Poll::Ready(#value_var)
+                })
+            }
+        }
+    }
+
+    /// The suspension at await point `j`: the operand becomes the future
+    /// the new state holds, with the locals that live across the point.
+    fn suspend(&self, j: usize, operand: Expr) -> Expr {
+        let Names {
+            state, variants, ..
+        } = self.names;
+        let variant = &variants[j];
+        let (state_var, awaitee) = (hidden("__state"), hidden("__awaitee"));
+        let fields = self.analysis.carried[j].iter().map(|&b| {
+            let field = self.names.field(b);
+            let ident = &self.analysis.bindings[b].ident;
+            if field == ident {
+                quote!(#ident)
+            } else {
+                quote!(#field: #ident)
+            }
+        });
+        let point = &self.lowered.awaits[j];
+        let trace = self.trace(format!(
+            "{} -> {variant}: suspended at `{}`",
+            self.state_name(self.from),
+            point.source
+        ));
+        let poll = poll_label();
+        syn::parse_quote_spanned! {point.span=>
+            {
+                let #awaitee = ::core::future::IntoFuture::into_future(#operand);
+                #state_var.set(#state::#variant {
+                    __awaitee: ::core::mem::ManuallyDrop::new(#awaitee),
+                    #(#fields,)*
+                });
+                #trace
+                continue #poll;
+            }
+        }
+    }
+
+    /// `expr?`, spelled out (see `try_op`).
+    fn question(&self, expr: Expr) -> Expr {
+        let (value, residual) = (hidden("__value"), hidden("__residual"));
+        syn::parse_quote! {
+            match __Try::branch(#expr) {
+                ::core::ops::ControlFlow::Continue(#value) => #value,
+                ::core::ops::ControlFlow::Break(#residual) => {
+                    return ::core::task::Poll::Ready(__FromResidual::from_residual(#residual))
+                }
+            }
+        }
+    }
+
+    /// The rewrites of a single node whose operands are already written:
+    /// an `.await` suspends, `return` and `?` leave the function, and a
+    /// `break` or `continue` out of a re-entered loop goes to its label.
+    fn finish(&mut self, mut expr: Expr) -> Expr {
+        // An operand that suspends (or otherwise leaves) ends the evaluation
+        // of the whole expression; the operands before it have no effect
+        // (lowering hoisted the others), so the expression *is* that operand.
+        // This also keeps a suspension's type `!` away from operators.
+        let operands = operands_mut(&mut expr);
+        if let Some(i) = operands.iter().position(|op| diverges(op))
+            && operands[..i].iter().all(|op| is_effect_free(op))
+            && !matches!(expr, Expr::Return(_) | Expr::Break(_))
+        {
+            let mut operands = operands_mut(&mut expr);
+            return std::mem::replace(&mut *operands[i], Expr::Verbatim(TokenStream::new()));
+        }
+        strip_unused_label(&mut expr);
+        match expr {
+            // A condition or scrutinee that suspends: the branches never run.
+            Expr::If(e) if diverges(&e.cond) => unwrap_let(*e.cond),
+            Expr::While(e) if diverges(&e.cond) => unwrap_let(*e.cond),
+            Expr::Match(e) if diverges(&e.expr) => *e.expr,
+            Expr::Await(mut e) => match await_index(&e) {
+                Some(j) => {
+                    strip_marker(&mut e.attrs);
+                    self.suspend(j, *e.base)
+                }
+                None => Expr::Await(e),
+            },
+            Expr::Return(e) => {
+                let value = e.expr.map_or_else(|| syn::parse_quote!(()), |v| *v);
+                self.ready(value)
+            }
+            Expr::Try(e) => self.question(*e.expr),
+            Expr::Break(mut e) => {
+                if let Some((brk, _)) = self.target(e.label.as_ref()) {
+                    e.label = Some(brk);
+                }
+                Expr::Break(e)
+            }
+            Expr::Continue(e) => match self.target(e.label.as_ref()) {
+                Some((_, cont)) => syn::parse_quote!(break #cont),
+                None => Expr::Continue(e),
+            },
+            other => other,
+        }
+    }
+
+    /// The labels a `break`/`continue` with `label` must use instead, when
+    /// the loop it targets was re-entered.
+    fn target(&self, label: Option<&Lifetime>) -> Option<(Lifetime, Lifetime)> {
+        let target = match label {
+            Some(label) => self
+                .loops
+                .iter()
+                .rev()
+                .find(|l| l.label.as_ref() == Some(label))?,
+            None => self.loops.last()?,
+        };
+        target.reentered.clone()
+    }
+
+    fn fresh_labels(&mut self) -> (Lifetime, Lifetime) {
+        let n = self.labels;
+        self.labels += 1;
+        (
+            Lifetime::new(&format!("'__break{n}"), Span::mixed_site()),
+            Lifetime::new(&format!("'__continue{n}"), Span::mixed_site()),
+        )
+    }
+
+    // --- Forward: code written as it runs from the start ---
+
+    fn forward_stmt_owned(&mut self, stmt: &Stmt) -> Stmt {
+        let mut stmt = stmt.clone();
+        self.visit_stmt_mut(&mut stmt);
+        prune_let(stmt)
+    }
+
+    /// Statements written forward, up to the first that diverges.
+    fn forward_rest(&mut self, stmts: &[Stmt], out: &mut Vec<Stmt>) {
+        for stmt in stmts {
+            let stmt = self.forward_stmt_owned(stmt);
+            let done = stmt_diverges(&stmt);
+            out.push(stmt);
+            if done {
+                break;
+            }
+        }
+    }
+
+    fn forward_expr(&mut self, expr: &Expr) -> Expr {
+        let mut expr = expr.clone();
+        self.visit_expr_mut(&mut expr);
+        expr
+    }
+
+    fn forward_block(&mut self, block: &Block) -> Block {
+        let mut out = Vec::new();
+        self.forward_rest(&block.stmts, &mut out);
+        Block {
+            brace_token: block.brace_token,
+            stmts: out,
+        }
+    }
+
+    // --- Re-entry at await point `k` ---
+
+    /// Re-declares the locals of `scope` that the state held, in
+    /// declaration order, so they drop where they would have.
+    fn restores(&self, k: usize, scope: Scope) -> Vec<Stmt> {
+        let in_scope = |b: &&usize| self.analysis.bindings[**b].scope == scope;
+        let mut restores: Vec<Stmt> = Vec::new();
+        if scope != Scope::Top {
+            restores.extend(self.analysis.carried[k].iter().rev().filter(in_scope).map(
+                |&b| -> Stmt {
+                    let binding = &self.analysis.bindings[b];
+                    let ident = &binding.ident;
+                    let mutability = binding.mutable.then(|| quote!(mut));
+                    syn::parse_quote!(let #mutability #ident = #ident;)
+                },
+            ));
+        }
+        // Declared with `let x;` and assigned only after this point.
+        restores.extend(
+            self.analysis.unassigned[k]
+                .iter()
+                .filter(in_scope)
+                .map(|&b| -> Stmt {
+                    let binding = &self.analysis.bindings[b];
+                    let ident = &binding.ident;
+                    let mutability = binding.mutable.then(|| quote!(mut));
+                    syn::parse_quote!(let #mutability #ident;)
+                }),
+        );
+        restores
+    }
+
+    /// A block re-entered at `k`.
+    fn resume_stmts(&mut self, block: &Block, k: usize, scope: Scope) -> Vec<Stmt> {
+        let mut out = self.restores(k, scope);
+        let Some(i) = block.stmts.iter().position(|stmt| stmt_contains(stmt, k)) else {
+            return out;
+        };
+        let resumed = prune_let(self.resume_stmt(&block.stmts[i], k));
+        let done = stmt_diverges(&resumed);
+        out.push(resumed);
+        if !done {
+            self.forward_rest(&block.stmts[i + 1..], &mut out);
+        }
+        out
+    }
+
+    fn resume_block(&mut self, block: &Block, k: usize, scope: Scope) -> Block {
+        Block {
+            brace_token: block.brace_token,
+            stmts: self.resume_stmts(block, k, scope),
+        }
+    }
+
+    fn resume_stmt(&mut self, stmt: &Stmt, k: usize) -> Stmt {
+        match stmt {
+            Stmt::Local(local) => {
+                let init = local
+                    .init
+                    .as_ref()
+                    .expect("a `let` with an await has an initializer");
+                let mut resumed = local.clone();
+                let resumed_init = resumed.init.as_mut().expect("cloned");
+                if contains_point(&init.expr, k) {
+                    *resumed_init.expr = self.resume_expr(&init.expr, k);
+                    if let Some((_, diverge)) = &mut resumed_init.diverge {
+                        self.visit_expr_mut(diverge);
+                    }
+                    Stmt::Local(resumed)
+                } else {
+                    // Suspended in the `else` of a `let .. else`, which diverges.
+                    let (_, diverge) = init.diverge.as_ref().expect("the await is in the `else`");
+                    Stmt::Expr(self.resume_expr(diverge, k), Some(Default::default()))
+                }
+            }
+            Stmt::Expr(expr, semi) => Stmt::Expr(self.resume_expr(expr, k), *semi),
+            Stmt::Item(_) | Stmt::Macro(_) => {
+                unreachable!("lowering refuses awaits in items and macros")
+            }
+        }
+    }
+
+    /// `expr`, re-entered at await point `k`, which it contains.
+    fn resume_expr(&mut self, expr: &Expr, k: usize) -> Expr {
+        match expr {
+            Expr::Await(e) if await_index(e) == Some(k) => {
+                let output = hidden("__output");
+                syn::parse_quote!(#output)
+            }
+            Expr::Block(e) => {
+                let block = self.resume_block(&e.block, k, Scope::of(&e.block));
+                let label = e.label.clone();
+                let mut resumed = Expr::Block(syn::ExprBlock {
+                    attrs: e.attrs.clone(),
+                    label,
+                    block,
+                });
+                strip_unused_label(&mut resumed);
+                resumed
+            }
+            Expr::Unsafe(e) => {
+                let block = self.resume_block(&e.block, k, Scope::of(&e.block));
+                Expr::Unsafe(syn::ExprUnsafe {
+                    attrs: e.attrs.clone(),
+                    unsafe_token: e.unsafe_token,
+                    block,
+                })
+            }
+            Expr::If(e) => {
+                if contains_point(&e.cond, k) {
+                    let mut resumed = e.clone();
+                    *resumed.cond = self.resume_expr(&e.cond, k);
+                    resumed.then_branch = self.forward_block(&e.then_branch);
+                    if let Some((_, branch)) = &mut resumed.else_branch {
+                        self.visit_expr_mut(branch);
+                    }
+                    Expr::If(resumed)
+                } else if block_contains_point(&e.then_branch, k) {
+                    let block = self.resume_block(&e.then_branch, k, Scope::of(&e.then_branch));
+                    block_expr(block)
+                } else {
+                    let (_, branch) = e.else_branch.as_ref().expect("the await is in the `else`");
+                    self.resume_expr(branch, k)
+                }
+            }
+            Expr::Match(e) => {
+                if contains_point(&e.expr, k) {
+                    let mut resumed = e.clone();
+                    *resumed.expr = as_value(self.resume_expr(&e.expr, k));
+                    for arm in &mut resumed.arms {
+                        self.visit_expr_mut(&mut arm.body);
+                    }
+                    Expr::Match(resumed)
+                } else {
+                    let arm = e
+                        .arms
+                        .iter()
+                        .find(|arm| contains_point(&arm.body, k))
+                        .expect("an arm awaits");
+                    let mut stmts = self.restores(k, Scope::of(arm));
+                    stmts.push(Stmt::Expr(self.resume_expr(&arm.body, k), None));
+                    block_expr(Block {
+                        brace_token: Default::default(),
+                        stmts,
+                    })
+                }
+            }
+            Expr::Loop(e) => {
+                let (brk, cont) = self.fresh_labels();
+                let label = e.label.as_ref().map(|l| l.name.clone());
+                self.loops.push(LoopContext {
+                    label,
+                    reentered: Some((brk.clone(), cont.clone())),
+                });
+                let rest = self.resume_stmts(&e.body, k, Scope::of(&e.body));
+                self.loops.pop();
+                self.reentered_loop(brk, cont, Vec::new(), rest, expr)
+            }
+            Expr::While(e) => {
+                let (brk, cont) = self.fresh_labels();
+                let label = e.label.as_ref().map(|l| l.name.clone());
+                self.loops.push(LoopContext {
+                    label,
+                    reentered: Some((brk.clone(), cont.clone())),
+                });
+                if contains_point(&e.cond, k) {
+                    // Re-entered in the condition: test it once, then loop.
+                    let cond = self.resume_expr(&e.cond, k);
+                    let body = self.forward_block(&e.body);
+                    let test: Stmt = syn::parse_quote! {
+                        if #cond { #cont: #body } else { break #brk; }
+                    };
+                    self.loops.pop();
+                    self.reentered_loop(brk, cont, vec![test], Vec::new(), expr)
+                } else {
+                    let rest = self.resume_stmts(&e.body, k, Scope::of(&e.body));
+                    self.loops.pop();
+                    self.reentered_loop(brk, cont, Vec::new(), rest, expr)
+                }
+            }
+            Expr::ForLoop(e) => {
+                // Lowering desugared every `for` whose body awaits: the
+                // await point is in the iterated expression.
+                let mut resumed = e.clone();
+                *resumed.expr = self.resume_expr(&e.expr, k);
+                self.loops.push(LoopContext {
+                    label: e.label.as_ref().map(|l| l.name.clone()),
+                    reentered: None,
+                });
+                self.visit_block_mut(&mut resumed.body);
+                self.loops.pop();
+                Expr::ForLoop(resumed)
+            }
+            Expr::Binary(e) if matches!(e.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
+                if contains_point(&e.left, k) {
+                    let mut resumed = e.clone();
+                    *resumed.left = self.resume_expr(&e.left, k);
+                    self.visit_expr_mut(&mut resumed.right);
+                    Expr::Binary(resumed)
+                } else {
+                    // The left operand let the right one run: the result is the right one's.
+                    self.resume_expr(&e.right, k)
+                }
+            }
+            other => {
+                let mut resumed = other.clone();
+                let place = place_operand(other);
+                let originals = operands(other);
+                let targets = operands_mut(&mut resumed);
+                for (index, (original, target)) in originals.into_iter().zip(targets).enumerate() {
+                    if contains_point(original, k) {
+                        let value = self.resume_expr(original, k);
+                        *target = if place == Some(index) {
+                            as_value(value)
+                        } else {
+                            value
+                        };
+                    } else {
+                        self.visit_expr_mut(target);
+                    }
+                }
+                self.finish(resumed)
+            }
+        }
+    }
+
+    /// `'brk: { before; 'cont: { rest } loop_copy }`, trimmed of what is
+    /// unreachable and of labels nothing uses.
+    fn reentered_loop(
+        &mut self,
+        brk: Lifetime,
+        cont: Lifetime,
+        before: Vec<Stmt>,
+        rest: Vec<Stmt>,
+        original: &Expr,
+    ) -> Expr {
+        let mut stmts = before;
+        let rest_block = Block {
+            brace_token: Default::default(),
+            stmts: rest,
+        };
+        let mut reaches_copy = !stmts.iter().any(stmt_diverges);
+        if !rest_block.stmts.is_empty() {
+            let uses_cont = super::flow::breaks_to(&rest_block.stmts, Some(&cont));
+            let rest_expr: Expr = if uses_cont {
+                syn::parse_quote!(#cont: #rest_block)
+            } else {
+                block_expr(rest_block)
+            };
+            reaches_copy &= !diverges(&rest_expr);
+            stmts.push(Stmt::Expr(rest_expr, None));
+        }
+        if reaches_copy {
+            let copy = self.forward_expr(original);
+            stmts.push(Stmt::Expr(copy, None));
+        }
+        let block = Block {
+            brace_token: Default::default(),
+            stmts,
+        };
+        if super::flow::breaks_to(&block.stmts, Some(&brk)) {
+            syn::parse_quote!(#brk: #block)
+        } else {
+            block_expr(block)
+        }
+    }
+
+    /// Refuses `?` and `return` hidden in macro arguments, which would
+    /// leave the generated closure instead of the function.
+    fn check_macro(&mut self, mac: &syn::Macro) {
+        fn find(tokens: TokenStream) -> Option<(Span, &'static str)> {
+            for token in tokens {
+                match token {
+                    proc_macro2::TokenTree::Punct(p) if p.as_char() == '?' => {
+                        return Some((p.span(), "`?`"));
+                    }
+                    proc_macro2::TokenTree::Ident(i) if i == "return" => {
+                        return Some((i.span(), "`return`"));
+                    }
+                    proc_macro2::TokenTree::Group(g) => {
+                        if let Some(found) = find(g.stream()) {
+                            return Some(found);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            None
+        }
+        if let Some((span, what)) = find(mac.tokens.clone()) {
+            self.error(syn::Error::new(
+                span,
+                format!(
+                    "`#[desugar]` does not support {what} inside a macro call yet: compute the value \
+                     into a local before the macro"
+                ),
+            ));
+        }
+    }
+}
+
+impl VisitMut for Emitter<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            // Bodies of other futures and of constants are theirs.
+            Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) => return,
+            Expr::Loop(e) => {
+                self.loops.push(LoopContext {
+                    label: e.label.as_ref().map(|l| l.name.clone()),
+                    reentered: None,
+                });
+                self.visit_block_mut(&mut e.body);
+                self.loops.pop();
+            }
+            Expr::While(e) => {
+                self.loops.push(LoopContext {
+                    label: e.label.as_ref().map(|l| l.name.clone()),
+                    reentered: None,
+                });
+                self.visit_expr_mut(&mut e.cond);
+                self.visit_block_mut(&mut e.body);
+                self.loops.pop();
+            }
+            Expr::ForLoop(e) => {
+                self.visit_expr_mut(&mut e.expr);
+                self.loops.push(LoopContext {
+                    label: e.label.as_ref().map(|l| l.name.clone()),
+                    reentered: None,
+                });
+                self.visit_block_mut(&mut e.body);
+                self.loops.pop();
+            }
+            Expr::Macro(e) => {
+                let mac = e.mac.clone();
+                self.check_macro(&mac);
+                return;
+            }
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+        let node = std::mem::replace(expr, Expr::Verbatim(TokenStream::new()));
+        *expr = self.finish(node);
+    }
+
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        let stmts = std::mem::take(&mut block.stmts);
+        let mut out = Vec::new();
+        for mut stmt in stmts {
+            self.visit_stmt_mut(&mut stmt);
+            let stmt = prune_let(stmt);
+            let done = stmt_diverges(&stmt);
+            out.push(stmt);
+            if done {
+                break;
+            }
+        }
+        block.stmts = out;
+    }
+
+    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+        if let Stmt::Macro(m) = stmt {
+            let mac = m.mac.clone();
+            self.check_macro(&mac);
+            return;
+        }
+        visit_mut::visit_stmt_mut(self, stmt);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// A loop or block keeps its label only while something still breaks to
+/// it: an arm may have cut the `break` away with the code after a
+/// suspension.
+fn strip_unused_label(expr: &mut Expr) {
+    let (label, stmts) = match expr {
+        Expr::Loop(e) => (&mut e.label, &e.body.stmts),
+        Expr::While(e) => (&mut e.label, &e.body.stmts),
+        Expr::ForLoop(e) => (&mut e.label, &e.body.stmts),
+        Expr::Block(e) => (&mut e.label, &e.block.stmts),
+        _ => return,
+    };
+    if let Some(name) = label.as_ref().map(|l| l.name.clone())
+        && !super::flow::breaks_to(stmts, Some(&name))
+    {
+        *label = None;
+    }
+}
+
+/// The scrutinee of a `let` condition, or the condition itself.
+fn unwrap_let(cond: Expr) -> Expr {
+    match cond {
+        Expr::Let(e) => *e.expr,
+        other => other,
+    }
+}
+
+/// A `let` whose initializer never finishes binds nothing: it is just its
+/// initializer (which also keeps an uninferable pattern out of the code).
+fn prune_let(stmt: Stmt) -> Stmt {
+    match stmt {
+        Stmt::Local(local) if local.init.as_ref().is_some_and(|init| diverges(&init.expr)) => {
+            let init = local.init.expect("checked");
+            Stmt::Expr(*init.expr, Some(local.semi_token))
+        }
+        other => other,
+    }
+}
+
+fn block_expr(block: Block) -> Expr {
+    Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block,
+    })
+}
+
+/// The output of an `.await` used where a place is expected (a `match`
+/// scrutinee, a method receiver, a borrow) is a temporary, not a local:
+/// `{ __output }` makes it one, so it is dropped where the native one is.
+fn as_value(expr: Expr) -> Expr {
+    match &expr {
+        Expr::Path(path) if path.path.is_ident("__output") => syn::parse_quote!({ #expr }),
+        _ => expr,
+    }
+}
+
+/// Which operand of `expr` is used as a place (borrowed in place).
+fn place_operand(expr: &Expr) -> Option<usize> {
+    match expr {
+        Expr::MethodCall(_)
+        | Expr::Field(_)
+        | Expr::Index(_)
+        | Expr::Reference(_)
+        | Expr::RawAddr(_)
+        | Expr::Let(_) => Some(0),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => Some(0),
+        _ => None,
+    }
+}
+
+/// The operands of an expression, in evaluation order.
+fn operands(expr: &Expr) -> Vec<&Expr> {
+    match expr {
+        Expr::Array(e) => e.elems.iter().collect(),
+        Expr::Tuple(e) => e.elems.iter().collect(),
+        Expr::Call(e) => std::iter::once(&*e.func).chain(&e.args).collect(),
+        Expr::MethodCall(e) => std::iter::once(&*e.receiver).chain(&e.args).collect(),
+        Expr::Binary(e) => vec![&e.left, &e.right],
+        Expr::Index(e) => vec![&e.expr, &e.index],
+        Expr::Assign(e) => vec![&e.right, &e.left],
+        Expr::Struct(e) => e
+            .fields
+            .iter()
+            .map(|f| &f.expr)
+            .chain(e.rest.as_deref())
+            .collect(),
+        Expr::Range(e) => e.start.iter().chain(&e.end).map(|e| &**e).collect(),
+        Expr::Await(e) => vec![&e.base],
+        Expr::Cast(e) => vec![&e.expr],
+        Expr::Field(e) => vec![&e.base],
+        Expr::Paren(e) => vec![&e.expr],
+        Expr::Group(e) => vec![&e.expr],
+        Expr::Reference(e) => vec![&e.expr],
+        Expr::RawAddr(e) => vec![&e.expr],
+        Expr::Unary(e) => vec![&e.expr],
+        Expr::Try(e) => vec![&e.expr],
+        Expr::Repeat(e) => vec![&e.expr],
+        Expr::Let(e) => vec![&e.expr],
+        Expr::Return(e) => e.expr.iter().map(|e| &**e).collect(),
+        Expr::Break(e) => e.expr.iter().map(|e| &**e).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// [`operands`], mutably, in the same order.
+fn operands_mut(expr: &mut Expr) -> Vec<&mut Expr> {
+    match expr {
+        Expr::Array(e) => e.elems.iter_mut().collect(),
+        Expr::Tuple(e) => e.elems.iter_mut().collect(),
+        Expr::Call(e) => std::iter::once(&mut *e.func).chain(&mut e.args).collect(),
+        Expr::MethodCall(e) => std::iter::once(&mut *e.receiver)
+            .chain(&mut e.args)
+            .collect(),
+        Expr::Binary(e) => vec![&mut e.left, &mut e.right],
+        Expr::Index(e) => vec![&mut e.expr, &mut e.index],
+        Expr::Assign(e) => vec![&mut e.right, &mut e.left],
+        Expr::Struct(e) => e
+            .fields
+            .iter_mut()
+            .map(|f| &mut f.expr)
+            .chain(e.rest.as_deref_mut())
+            .collect(),
+        Expr::Range(e) => e
+            .start
+            .iter_mut()
+            .chain(&mut e.end)
+            .map(|e| &mut **e)
+            .collect(),
+        Expr::Await(e) => vec![&mut e.base],
+        Expr::Cast(e) => vec![&mut e.expr],
+        Expr::Field(e) => vec![&mut e.base],
+        Expr::Paren(e) => vec![&mut e.expr],
+        Expr::Group(e) => vec![&mut e.expr],
+        Expr::Reference(e) => vec![&mut e.expr],
+        Expr::RawAddr(e) => vec![&mut e.expr],
+        Expr::Unary(e) => vec![&mut e.expr],
+        Expr::Try(e) => vec![&mut e.expr],
+        Expr::Repeat(e) => vec![&mut e.expr],
+        Expr::Let(e) => vec![&mut e.expr],
+        Expr::Return(e) => e.expr.iter_mut().map(|e| &mut **e).collect(),
+        Expr::Break(e) => e.expr.iter_mut().map(|e| &mut **e).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `expr` contains await point `k`.
+fn contains_point(expr: &Expr, k: usize) -> bool {
+    let mut found = false;
+    crate::lower::for_each_await_in_expr(expr, &mut |e| found |= await_index(e) == Some(k));
+    found
+}
+
+fn block_contains_point(block: &Block, k: usize) -> bool {
+    let mut found = false;
+    crate::lower::for_each_await(block, &mut |e| found |= await_index(e) == Some(k));
+    found
+}
+
+fn stmt_contains(stmt: &Stmt, k: usize) -> bool {
+    match stmt {
+        Stmt::Local(local) => local.init.as_ref().is_some_and(|init| {
+            contains_point(&init.expr, k)
+                || init
+                    .diverge
+                    .as_ref()
+                    .is_some_and(|(_, d)| contains_point(d, k))
+        }),
+        Stmt::Expr(expr, _) => contains_point(expr, k),
+        Stmt::Item(_) | Stmt::Macro(_) => false,
+    }
+}

@@ -1,0 +1,228 @@
+//! The state enum, its pin projection, and the three ways a state ends.
+//!
+//! ```text
+//! enum __ExampleState<A, F0, F1, Data> {
+//!     Start { a: A },                                   // the arguments
+//!     Await0 { __awaitee: ManuallyDrop<F0>, a: A },     // suspended at await point 0
+//!     Await1 { __awaitee: ManuallyDrop<F1>, data: Data, a: A },
+//!     Done,                                             // returned
+//!     Poisoned,                                         // a poll panicked
+//! }
+//! ```
+//!
+//! Each `AwaitN` holds the future being awaited there (`__awaitee`) and
+//! the locals that live across that point, in the order a native future
+//! drops them when it is cancelled there: the awaited future first, then
+//! the locals, innermost and most recent first. Field order is drop order,
+//! so the enum's own drop glue does the right thing for the locals.
+//!
+//! The awaited future is the one thing that is pinned: it may hold
+//! pointers into itself once polled. It is wrapped in `ManuallyDrop` so
+//! that nothing ever moves it out; it is dropped where it lies, by
+//! [`take`](#take) when it has finished and by [`poison`](#poison) when the
+//! future is dropped or a poll panics. The locals are not pinned: `take`
+//! moves them out into the locals of the code that resumes the function.
+//! This is `pin-project`'s `project_replace`, written out, with `Poisoned`
+//! doubling as the placeholder.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+
+use super::names::Names;
+use crate::analysis::Analysis;
+use crate::lower::Lowered;
+
+/// The state enum, its projection enum and their `impl`.
+pub(super) fn items(
+    names: &Names,
+    lowered: &Lowered,
+    analysis: &Analysis,
+    function: &str,
+) -> TokenStream {
+    let Names {
+        state,
+        projection,
+        generics,
+        futures,
+        variants,
+        param_types,
+        ..
+    } = names;
+
+    let start_fields = analysis.params.iter().zip(param_types).map(|(param, ty)| {
+        let field = &param.field;
+        quote!(#field: #ty)
+    });
+    let held = |k: usize| {
+        analysis.carried[k]
+            .iter()
+            .map(|&b| names.field(b))
+            .collect::<Vec<_>>()
+    };
+    let await_variants = (0..variants.len()).map(|k| {
+        let variant = &variants[k];
+        let future = &futures[k];
+        let point = &lowered.awaits[k];
+        let fields = analysis.carried[k].iter().map(|&b| {
+            let (field, ty) = (names.field(b), names.ty(b));
+            quote!(#field: #ty)
+        });
+        let line = point
+            .line
+            .map_or_else(String::new, |line| format!(" (line {line})"));
+        let summary = format!(" Suspended at `{}`{line}.", point.source);
+        let held = held(k);
+        let holds = if held.is_empty() {
+            " Holds only the future it awaits: no local lives across this point.".to_owned()
+        } else {
+            let list: Vec<String> = held.iter().map(|f| format!("`{f}`")).collect();
+            format!(
+                " Holds the future it awaits, then {}: the locals that live across this point. \
+                 Dropping the future here drops them in this order.",
+                list.join(", ")
+            )
+        };
+        quote! {
+            #[doc = #summary]
+            #[doc = ""]
+            #[doc = #holds]
+            #variant {
+                __awaitee: ::core::mem::ManuallyDrop<#future>,
+                #(#fields,)*
+            }
+        }
+    });
+    let state_doc = format!(
+        " The state of the future `{function}` returns: where it is suspended, and what it holds there."
+    );
+    let start_doc = if analysis.params.is_empty() {
+        " Created, not yet polled. Like every future, it does nothing until polled.".to_owned()
+    } else {
+        " Created, not yet polled: holds the arguments. Like every future, it does nothing until \
+         polled."
+            .to_owned()
+    };
+
+    // The projection borrows the state only when it has an awaitee to pin.
+    let (pin, pin_anon) = if futures.is_empty() {
+        (quote!(), quote!())
+    } else {
+        (quote!('__pin,), quote!('_,))
+    };
+    let proj_variants = variants
+        .iter()
+        .zip(futures)
+        .map(|(variant, future)| quote!(#variant(::core::pin::Pin<&'__pin mut #future>)));
+    let project_arms = variants.iter().map(|variant| {
+        quote! {
+            Self::#variant { __awaitee, .. } => {
+                // SAFETY: see `project`.
+                #projection::#variant(unsafe { ::core::pin::Pin::new_unchecked(&mut **__awaitee) })
+            }
+        }
+    });
+    let drop_arms = variants.iter().map(|variant| {
+        quote! {
+            // SAFETY: see `drop_awaitee`.
+            Self::#variant { __awaitee, .. } => unsafe { ::core::mem::ManuallyDrop::drop(__awaitee) },
+        }
+    });
+    let unit = quote!();
+    let drop_awaitee_match = if variants.is_empty() {
+        unit.to_token_stream()
+    } else {
+        quote! {
+            match self {
+                #(#drop_arms)*
+                _ => {}
+            }
+        }
+    };
+
+    quote! {
+        #[doc = #state_doc]
+        #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
+        enum #state<#(#generics),*> {
+            #[doc = #start_doc]
+            Start { #(#start_fields,)* },
+            #(#await_variants,)*
+            /// Returned: polling again panics, as a native `async fn` does.
+            Done,
+            /// A poll panicked, or a state's values were just moved out: polling again panics.
+            Poisoned,
+        }
+
+        /// A pinned state, projected: the awaited future stays pinned; nothing else is reachable
+        /// in place (the locals are moved out by `take`).
+        #[allow(non_camel_case_types)]
+        enum #projection<#pin #(#futures),*> {
+            Start,
+            #(#proj_variants,)*
+            Done,
+            Poisoned,
+        }
+
+        #[allow(non_camel_case_types)]
+        impl<#(#generics),*> #state<#(#generics),*> {
+            /// The pin projection, written out. Sound because the awaited future is never moved:
+            /// it sits behind `ManuallyDrop` and is only ever dropped in place (`drop_awaitee`),
+            /// and the state is never moved out of its pin (`take` and `poison` replace it in
+            /// place).
+            fn project(self: ::core::pin::Pin<&mut Self>) -> #projection<#pin_anon #(#futures),*> {
+                // SAFETY: we hand out a pinned reference to the awaitee only, see above.
+                match unsafe { self.get_unchecked_mut() } {
+                    Self::Start { .. } => #projection::Start,
+                    #(#project_arms)*
+                    Self::Done => #projection::Done,
+                    Self::Poisoned => #projection::Poisoned,
+                }
+            }
+
+            /// Moves the locals out and leaves `Poisoned`: called when the awaited future has
+            /// finished (or, for `Start`, to take the arguments). The finished future is dropped
+            /// in place first, as rustc drops it right after its last poll.
+            fn take(self: ::core::pin::Pin<&mut Self>) -> Self {
+                // SAFETY: the state is not moved; the awaitee is dropped in place and the
+                // returned value's `ManuallyDrop` awaitee is dead and never touched again.
+                let this = unsafe { self.get_unchecked_mut() };
+                // SAFETY: `this` is overwritten right after, so the awaitee is not dropped twice.
+                unsafe { this.drop_awaitee() };
+                ::core::mem::replace(this, Self::Poisoned)
+            }
+
+            /// Drops everything the state holds in a native future's order (the awaited future,
+            /// then the locals, innermost first) and leaves `Poisoned`: on cancellation and when
+            /// a poll panics.
+            fn poison(self: ::core::pin::Pin<&mut Self>) {
+                // SAFETY: dropping in place and overwriting does not move the state.
+                let this = unsafe { self.get_unchecked_mut() };
+                // SAFETY: `this` is overwritten right after, so the awaitee is not dropped twice.
+                unsafe { this.drop_awaitee() };
+                *this = Self::Poisoned;
+            }
+
+            /// Drops the awaited future in place, if the state holds one.
+            ///
+            /// # Safety
+            ///
+            /// The state must be overwritten before it is used or dropped again, since its
+            /// awaitee is then dead. If that drop panics, the state is made `Poisoned` without
+            /// dropping anything else: the locals leak rather than risk being dropped twice.
+            unsafe fn drop_awaitee(&mut self) {
+                struct LeakOnUnwind(*mut (), fn(*mut ()));
+                impl ::core::ops::Drop for LeakOnUnwind {
+                    fn drop(&mut self) {
+                        (self.1)(self.0);
+                    }
+                }
+                let guard = LeakOnUnwind(::core::ptr::from_mut(self).cast(), |this| {
+                    // SAFETY: `this` is the state, whose awaitee was just dropped: writing
+                    // over it without dropping the old value leaks the locals, which is safe.
+                    unsafe { ::core::ptr::write(this.cast::<Self>(), Self::Poisoned) }
+                });
+                #drop_awaitee_match
+                ::core::mem::forget(guard);
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The driver: tokens in, state machine out.
+//!
+//! The stages run in order, each in its own module:
+//!
+//! 1. **Parse** the arguments ([`crate::args`]) and the item, and check the
+//!    signature ([`check_signature`]): only a free `async fn` with a body.
+//! 2. **Lower** the body ([`crate::lower`]): desugar `for` loops whose body
+//!    awaits, hoist operands evaluated before an `.await` into temporaries,
+//!    and number the await points in evaluation order.
+//! 3. **Analyse** ([`crate::analysis`]): resolve every local, then decide
+//!    for each await point which locals the suspended state must hold.
+//! 4. **Generate** ([`crate::codegen`]): the state enum, its pin projection,
+//!    the future type, and the `poll` that resumes each state.
+//!
+//! Any error becomes a `compile_error!` next to the original function, left
+//! as it was, so that callers and rust-analyzer see one error and nothing
+//! more ("never fail empty").
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::{FnArg, ItemFn, Signature};
+
+use crate::{analysis, args, codegen, lower};
+
+/// Runs the attribute; never panics on bad input.
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    match try_expand(args, item.clone()) {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            let mut tokens = error.to_compile_error();
+            tokens.extend(item);
+            tokens
+        }
+    }
+}
+
+fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    // 1. Parse and check.
+    let args = args::parse(args);
+    let function = parse_function(item);
+    let (args, function) = match (args, function) {
+        (Ok(args), Ok(function)) => (args, function),
+        (Err(mut a), Err(b)) => {
+            a.combine(b);
+            return Err(a);
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    check_signature(&function.sig)?;
+
+    // 2. Lower the body: for-loops, hoisted operands, numbered await points.
+    let lowered = lower::lower(&function.block)?;
+
+    // 3. Analyse: which locals each suspended state holds.
+    let analysis = analysis::analyse(&function.sig, &lowered)?;
+
+    // 4. Generate the state machine.
+    codegen::generate(&args, &function, &lowered, &analysis)
+}
+
+/// Parses the item the attribute sits on, with a clear error for anything
+/// that is not a function with a body.
+fn parse_function(item: TokenStream) -> syn::Result<ItemFn> {
+    if let Ok(function) = syn::parse2::<ItemFn>(item.clone()) {
+        return Ok(function);
+    }
+    if let Ok(method) = syn::parse2::<syn::TraitItemFn>(item.clone()) {
+        return Err(syn::Error::new_spanned(
+            &method.sig,
+            "`#[desugar]` needs a function body to rewrite: put it on the `async fn` in the \
+             `impl`, not on the declaration in the trait",
+        ));
+    }
+    let what = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(item) => describe(&item),
+        Err(_) => "this item",
+    };
+    Err(syn::Error::new(
+        item.into_iter()
+            .next()
+            .map_or_else(proc_macro2::Span::call_site, |t| t.span()),
+        format!("`#[desugar]` goes on an `async fn`, not on {what}"),
+    ))
+}
+
+fn describe(item: &syn::Item) -> &'static str {
+    match item {
+        syn::Item::Struct(_) => "a struct",
+        syn::Item::Enum(_) => "an enum",
+        syn::Item::Impl(_) => "an `impl` block: put it on each `async fn` inside",
+        syn::Item::Trait(_) => "a trait",
+        syn::Item::Mod(_) => "a module",
+        syn::Item::Const(_) | syn::Item::Static(_) => "a constant or static",
+        _ => "this item",
+    }
+}
+
+/// Rejects signatures the rewrite cannot reproduce exactly yet.
+fn check_signature(sig: &Signature) -> syn::Result<()> {
+    let mut errors: Option<syn::Error> = None;
+    let mut fail = |span: &dyn ToTokens, message: &str| {
+        let error = syn::Error::new_spanned(span, message);
+        match &mut errors {
+            Some(errors) => errors.combine(error),
+            None => errors = Some(error),
+        }
+    };
+    if sig.asyncness.is_none() {
+        fail(
+            &sig.fn_token,
+            "`#[desugar]` rewrites an `async fn`, and this function is not async: \
+             write `async fn`, or remove the attribute",
+        );
+    }
+    if let Some(constness) = &sig.constness {
+        fail(constness, "an `async fn` cannot be `const`");
+    }
+    if let syn::Safety::Unsafe(unsafety) = &sig.safety {
+        fail(
+            unsafety,
+            "`#[desugar]` does not support `async unsafe fn` yet: make the function safe and \
+             put the unsafe operations in `unsafe` blocks",
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        fail(
+            abi,
+            "`#[desugar]` does not support an `extern` ABI on an `async fn`",
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        fail(variadic, "an `async fn` cannot be variadic");
+    }
+    for input in &sig.inputs {
+        if let FnArg::Receiver(receiver) = input {
+            fail(
+                receiver,
+                "`#[desugar]` does not support methods yet: make this a free `async fn` that \
+                 takes the receiver as an ordinary parameter",
+            );
+        }
+    }
+    match errors {
+        Some(errors) => Err(errors),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,62 @@
+//! Lowering: the body rewritten so that every `.await` can be resumed.
+//!
+//! The code generator resumes a suspended function by re-entering its body
+//! at an await point: it rebuilds the syntax around the hole the `.await`
+//! leaves, with everything already evaluated restored from the state. That
+//! only works when nothing that was evaluated *before* the `.await` in the
+//! same expression is needed after it, other than locals. Lowering makes
+//! that true, and leaves the body otherwise as the user wrote it:
+//!
+//! - [`normalize`] hoists operands that are evaluated before an `.await`
+//!   (`f(a(), b().await)`) into `let __tmpN` temporaries, in evaluation
+//!   order, and desugars `for` loops whose body awaits into the `loop` and
+//!   `match` rustc itself uses, so that the iterator is a local the state
+//!   can hold;
+//! - [`marker`] numbers the await points in evaluation order and tags each
+//!   with its number, which names the state it suspends into.
+//!
+//! Awaits inside closures and `async` blocks are left alone: they belong to
+//! futures of their own.
+
+mod marker;
+mod normalize;
+
+pub(crate) use normalize::is_effect_free;
+pub(crate) mod text;
+mod visit;
+
+use proc_macro2::Span;
+
+pub(crate) use marker::{await_index, strip_marker};
+pub(crate) use visit::{contains_await, for_each_await, for_each_await_in_expr};
+
+/// A body ready for analysis and code generation.
+pub(crate) struct Lowered {
+    /// The normalized body; its await points carry their number.
+    pub(crate) body: syn::Block,
+    /// One entry per await point, in evaluation order.
+    pub(crate) awaits: Vec<AwaitPoint>,
+    /// Whether the body uses `?` outside closures and async blocks.
+    pub(crate) uses_try: bool,
+}
+
+/// What the documentation of a suspended state says about its `.await`.
+pub(crate) struct AwaitPoint {
+    /// The awaited expression as the user wrote it, e.g. `fetch().await`.
+    pub(crate) source: String,
+    /// The line of the `.await`, when the compiler tells us.
+    pub(crate) line: Option<usize>,
+    /// Where errors about this await point.
+    pub(crate) span: Span,
+}
+
+/// Lowers a function body.
+pub(crate) fn lower(body: &syn::Block) -> syn::Result<Lowered> {
+    let mut body = normalize::normalize(body.clone())?;
+    let awaits = marker::number_awaits(&mut body);
+    Ok(Lowered {
+        uses_try: visit::contains_try(&body),
+        body,
+        awaits,
+    })
+}

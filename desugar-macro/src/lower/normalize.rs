@@ -1,0 +1,554 @@
+//! Hoisting operands and desugaring `for`: the shape resumption needs.
+//!
+//! An `.await` suspends the function in the middle of an expression. Rust
+//! evaluates operands left to right, so in `f(a(), b().await)` the call
+//! `a()` has run before the function suspends, and its value must survive
+//! the suspension. rustc keeps it in an unnamed temporary of the frame; we
+//! give it a name: the operand moves into `let __tmp0 = a();` placed just
+//! before the expression, in a block that ends where the statement did.
+//! Operands whose evaluation has no effect (literals, constants, closures,
+//! borrows of places) are left in place: evaluating them after the `.await`
+//! is the same as before.
+//!
+//! A `for` loop whose body awaits becomes the `match` and `loop` rustc
+//! desugars it into, so the iterator becomes a local, `__iterN`, that the
+//! suspended states hold. A `while` whose condition needs hoisting becomes
+//! `loop { let ..; if cond { body } else { break } }` so that the hoisted
+//! operands are evaluated again on every iteration, as the condition is.
+//!
+//! The evaluation units, the places hoisted temporaries may go, are the
+//! statements, block tails, match arm bodies, `else` branches and the right
+//! operand of `&&` and `||` (which runs only sometimes).
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{format_ident, quote_spanned};
+use syn::{Block, Expr, ExprBlock, Ident, Stmt};
+
+use super::visit::{block_contains_await, contains_await};
+
+/// Normalizes a function body; see the module docs.
+pub(super) fn normalize(body: Block) -> syn::Result<Block> {
+    let mut normalizer = Normalizer::default();
+    let body = normalizer.block(body);
+    match normalizer.errors {
+        Some(errors) => Err(errors),
+        None => Ok(body),
+    }
+}
+
+#[derive(Default)]
+struct Normalizer {
+    temporaries: usize,
+    iterators: usize,
+    errors: Option<syn::Error>,
+}
+
+impl Normalizer {
+    fn error(&mut self, error: syn::Error) {
+        match &mut self.errors {
+            Some(errors) => errors.combine(error),
+            None => self.errors = Some(error),
+        }
+    }
+
+    fn block(&mut self, mut block: Block) -> Block {
+        block.stmts = block
+            .stmts
+            .into_iter()
+            .map(|stmt| self.stmt(stmt))
+            .collect();
+        block
+    }
+
+    fn stmt(&mut self, stmt: Stmt) -> Stmt {
+        match stmt {
+            Stmt::Local(mut local) => {
+                if let Some(init) = &mut local.init {
+                    let expr =
+                        std::mem::replace(&mut *init.expr, Expr::Verbatim(TokenStream::new()));
+                    let expr = self.unit(expr);
+                    // `let .. else` does not allow an initializer ending in `}`.
+                    *init.expr = if init.diverge.is_some() && matches!(expr, Expr::Block(_)) {
+                        syn::parse_quote!((#expr))
+                    } else {
+                        expr
+                    };
+                    if let Some((_, diverge)) = &mut init.diverge {
+                        let expr =
+                            std::mem::replace(&mut **diverge, Expr::Verbatim(TokenStream::new()));
+                        **diverge = self.unit(expr);
+                    }
+                }
+                Stmt::Local(local)
+            }
+            Stmt::Expr(expr, semi) => Stmt::Expr(self.unit(expr), semi),
+            Stmt::Macro(stmt) => {
+                self.check_macro(&stmt.mac);
+                Stmt::Macro(stmt)
+            }
+            item @ Stmt::Item(_) => item,
+        }
+    }
+
+    /// Normalizes an evaluation unit: its hoisted temporaries go into a
+    /// block around it, so they are dropped where the unit ends.
+    fn unit(&mut self, expr: Expr) -> Expr {
+        let mut hoisted = Vec::new();
+        let expr = self.expr(expr, &mut hoisted);
+        wrap(hoisted, expr)
+    }
+
+    /// Normalizes `expr`, pushing the `let`s of hoisted operands to `out`.
+    fn expr(&mut self, expr: Expr, out: &mut Vec<Stmt>) -> Expr {
+        match expr {
+            Expr::Array(mut e) => {
+                e.elems = self
+                    .sequence(e.elems.into_iter().collect(), out, |_, _| false)
+                    .into_iter()
+                    .collect();
+                Expr::Array(e)
+            }
+            Expr::Tuple(mut e) => {
+                e.elems = self
+                    .sequence(e.elems.into_iter().collect(), out, |_, _| false)
+                    .into_iter()
+                    .collect();
+                Expr::Tuple(e)
+            }
+            Expr::Call(mut e) => {
+                let mut operands = vec![*e.func];
+                operands.extend(e.args);
+                let mut operands = self
+                    .sequence(operands, out, |i, op| i == 0 && is_place(op))
+                    .into_iter();
+                *e.func = operands.next().expect("the callee");
+                e.args = operands.collect();
+                Expr::Call(e)
+            }
+            Expr::MethodCall(mut e) => {
+                let mut operands = vec![*e.receiver];
+                operands.extend(e.args);
+                let mut operands = self
+                    .sequence(operands, out, |i, op| i == 0 && is_place(op))
+                    .into_iter();
+                *e.receiver = operands.next().expect("the receiver");
+                e.args = operands.collect();
+                Expr::MethodCall(e)
+            }
+            Expr::Binary(mut e) if is_lazy(&e.op) => {
+                *e.left = self.expr(*e.left, out);
+                *e.right = self.unit(*e.right);
+                Expr::Binary(e)
+            }
+            Expr::Binary(mut e) => {
+                let compound = is_compound_assignment(&e.op);
+                let [left, right] = self.pair(*e.left, *e.right, out, compound);
+                (*e.left, *e.right) = (left, right);
+                Expr::Binary(e)
+            }
+            Expr::Index(mut e) => {
+                let [base, index] = self.pair(*e.expr, *e.index, out, true);
+                (*e.expr, *e.index) = (base, index);
+                Expr::Index(e)
+            }
+            Expr::Assign(mut e) => {
+                // The value is evaluated before the place it goes to.
+                let [right, left] = self.pair(*e.right, *e.left, out, false);
+                (*e.left, *e.right) = (left, right);
+                Expr::Assign(e)
+            }
+            Expr::Range(mut e) => {
+                if let (Some(start), Some(end)) = (&mut e.start, &mut e.end) {
+                    let [s, t] = self.pair(take(start), take(end), out, false);
+                    (**start, **end) = (s, t);
+                } else {
+                    for bound in [&mut e.start, &mut e.end].into_iter().flatten() {
+                        **bound = self.expr(take(bound), out);
+                    }
+                }
+                Expr::Range(e)
+            }
+            Expr::Struct(mut e) => {
+                let mut operands: Vec<Expr> =
+                    e.fields.iter_mut().map(|f| take(&mut f.expr)).collect();
+                if let Some(rest) = &mut e.rest {
+                    operands.push(take(rest));
+                }
+                let mut operands = self.sequence(operands, out, |_, _| false).into_iter();
+                for field in &mut e.fields {
+                    field.expr = operands.next().expect("a field");
+                }
+                if let Some(rest) = &mut e.rest {
+                    **rest = operands.next().expect("the base");
+                }
+                Expr::Struct(e)
+            }
+            Expr::Await(mut e) => {
+                *e.base = self.expr(*e.base, out);
+                Expr::Await(e)
+            }
+            Expr::Cast(mut e) => {
+                *e.expr = self.expr(*e.expr, out);
+                Expr::Cast(e)
+            }
+            Expr::Field(mut e) => {
+                *e.base = self.expr(*e.base, out);
+                Expr::Field(e)
+            }
+            Expr::Paren(mut e) => {
+                *e.expr = self.expr(*e.expr, out);
+                Expr::Paren(e)
+            }
+            Expr::Group(mut e) => {
+                *e.expr = self.expr(*e.expr, out);
+                Expr::Group(e)
+            }
+            Expr::Reference(mut e) => {
+                *e.expr = self.expr(*e.expr, out);
+                Expr::Reference(e)
+            }
+            Expr::RawAddr(mut e) => {
+                *e.expr = self.expr(*e.expr, out);
+                Expr::RawAddr(e)
+            }
+            Expr::Unary(mut e) => {
+                *e.expr = self.expr(*e.expr, out);
+                Expr::Unary(e)
+            }
+            Expr::Try(mut e) => {
+                *e.expr = self.expr(*e.expr, out);
+                Expr::Try(e)
+            }
+            Expr::Repeat(mut e) => {
+                *e.expr = self.expr(*e.expr, out);
+                Expr::Repeat(e)
+            }
+            Expr::Let(mut e) => {
+                *e.expr = self.expr(*e.expr, out);
+                Expr::Let(e)
+            }
+            Expr::Return(mut e) => {
+                if let Some(value) = &mut e.expr {
+                    **value = self.expr(take(value), out);
+                }
+                Expr::Return(e)
+            }
+            Expr::Break(mut e) => {
+                if let Some(value) = &mut e.expr {
+                    **value = self.expr(take(value), out);
+                }
+                Expr::Break(e)
+            }
+            Expr::If(mut e) => {
+                *e.cond = self.expr(*e.cond, out);
+                let branches_await = block_contains_await(&e.then_branch)
+                    || e.else_branch
+                        .as_ref()
+                        .is_some_and(|(_, branch)| contains_await(branch));
+                if let Expr::Let(condition) = &mut *e.cond
+                    && branches_await
+                    && !is_place(&condition.expr)
+                {
+                    // As for `match`: the scrutinee lives through the branches.
+                    let (stmt, name) = self.scrutinee(take(&mut condition.expr));
+                    *condition.expr = name;
+                    let rest = self.expr(Expr::If(e), out);
+                    return wrap(vec![stmt], rest);
+                }
+                e.then_branch = self.block(e.then_branch);
+                if let Some((_, branch)) = &mut e.else_branch {
+                    **branch = self.unit(take(branch));
+                }
+                Expr::If(e)
+            }
+            Expr::Match(mut e) => {
+                *e.expr = self.expr(*e.expr, out);
+                if e.arms.iter().any(|arm| contains_await(&arm.body)) && !is_place(&e.expr) {
+                    // The scrutinee is a temporary that lives through the arms,
+                    // across their awaits: name it so the states can hold it.
+                    let scrutinee = self.scrutinee(take(&mut e.expr));
+                    *e.expr = scrutinee.1;
+                    return wrap(vec![scrutinee.0], Expr::Match(e));
+                }
+                for arm in &mut e.arms {
+                    if let syn::Pat::Guard(guarded) = &arm.pat
+                        && contains_await(&guarded.guard)
+                    {
+                        self.error(syn::Error::new_spanned(
+                            &guarded.guard,
+                            "`#[desugar]` does not support `.await` in a match guard yet: \
+                             await the value before the `match` and test it in the guard",
+                        ));
+                    }
+                    *arm.body = self.unit(take(&mut arm.body));
+                }
+                Expr::Match(e)
+            }
+            Expr::While(mut e) => {
+                let mut hoisted = Vec::new();
+                let cond = self.expr(*e.cond, &mut hoisted);
+                let body = self.block(e.body);
+                if hoisted.is_empty() {
+                    *e.cond = cond;
+                    e.body = body;
+                    Expr::While(e)
+                } else {
+                    // Re-evaluate the hoisted operands on every iteration.
+                    let label = e.label;
+                    let span = e.while_token.span;
+                    let test: Expr = syn::parse_quote_spanned! {span=>
+                        if #cond #body else { break }
+                    };
+                    hoisted.push(Stmt::Expr(test, None));
+                    let mut body: Block = syn::parse_quote!({});
+                    body.stmts = hoisted;
+                    syn::parse_quote_spanned! {span=> #label loop #body }
+                }
+            }
+            Expr::Loop(mut e) => {
+                e.body = self.block(e.body);
+                Expr::Loop(e)
+            }
+            Expr::ForLoop(mut e) => {
+                *e.expr = self.expr(*e.expr, out);
+                e.body = self.block(e.body);
+                if block_contains_await(&e.body) {
+                    self.desugar_for(e)
+                } else {
+                    Expr::ForLoop(e)
+                }
+            }
+            Expr::Block(mut e) => {
+                e.block = self.block(e.block);
+                Expr::Block(e)
+            }
+            Expr::Unsafe(mut e) => {
+                e.block = self.block(e.block);
+                Expr::Unsafe(e)
+            }
+            Expr::Macro(e) => {
+                self.check_macro(&e.mac);
+                Expr::Macro(e)
+            }
+            // Other futures' bodies, constants and leaves stay as written.
+            other => other,
+        }
+    }
+
+    /// Normalizes two operands evaluated in this order; `keep_first` says
+    /// the first is a place that must not be hoisted (it is evaluated after
+    /// the `.await` instead, which is the same since a place has no effect).
+    fn pair(
+        &mut self,
+        first: Expr,
+        second: Expr,
+        out: &mut Vec<Stmt>,
+        keep_first: bool,
+    ) -> [Expr; 2] {
+        let mut result = self
+            .sequence(vec![first, second], out, |i, op| {
+                i == 0 && keep_first && is_place(op)
+            })
+            .into_iter();
+        [
+            result.next().expect("two operands"),
+            result.next().expect("two operands"),
+        ]
+    }
+
+    /// Normalizes operands evaluated left to right: each one before the last
+    /// that awaits is hoisted unless evaluating it has no effect.
+    fn sequence(
+        &mut self,
+        operands: Vec<Expr>,
+        out: &mut Vec<Stmt>,
+        keep: impl Fn(usize, &Expr) -> bool,
+    ) -> Vec<Expr> {
+        let last_await = operands.iter().rposition(contains_await);
+        let mut result = Vec::with_capacity(operands.len());
+        for (i, operand) in operands.into_iter().enumerate() {
+            let operand = self.expr(operand, out);
+            let before_await = last_await.is_some_and(|last| i < last);
+            if before_await && !is_pure(&operand) && !keep(i, &operand) {
+                result.push(self.hoist(operand, out));
+            } else {
+                result.push(operand);
+            }
+        }
+        result
+    }
+
+    /// Moves `operand` into a fresh `let __tmpN` and returns its name.
+    fn hoist(&mut self, operand: Expr, out: &mut Vec<Stmt>) -> Expr {
+        let name = format_ident!("__tmp{}", self.temporaries, span = Span::mixed_site());
+        self.temporaries += 1;
+        out.push(syn::parse_quote!(let #name = #operand;));
+        syn::parse_quote!(#name)
+    }
+
+    /// `let __scrutineeN = expr;`, and the name.
+    fn scrutinee(&mut self, expr: Expr) -> (Stmt, Expr) {
+        let name = format_ident!("__scrutinee{}", self.temporaries, span = Span::mixed_site());
+        self.temporaries += 1;
+        (
+            syn::parse_quote!(let #name = #expr;),
+            syn::parse_quote!(#name),
+        )
+    }
+
+    /// `for PAT in EXPR BODY`, as rustc desugars it, so the iterator is a
+    /// local the state can hold across the awaits of the body.
+    fn desugar_for(&mut self, e: syn::ExprForLoop) -> Expr {
+        let iter: Ident = format_ident!("__iter{}", self.iterators, span = Span::mixed_site());
+        self.iterators += 1;
+        let syn::ExprForLoop {
+            attrs,
+            label,
+            pat,
+            expr,
+            body,
+            for_token,
+            ..
+        } = e;
+        let span = for_token.span;
+        syn::parse2(quote_spanned! {span=>
+            #(#attrs)*
+            match ::core::iter::IntoIterator::into_iter(#expr) {
+                mut #iter => #label loop {
+                    match ::core::iter::Iterator::next(&mut #iter) {
+                        ::core::option::Option::Some(#pat) => #body,
+                        ::core::option::Option::None => break,
+                    }
+                },
+            }
+        })
+        .expect("a desugared `for` loop parses")
+    }
+
+    /// Macro arguments are tokens we cannot rewrite: refuse an `.await`
+    /// among them rather than pass it through unlowered.
+    fn check_macro(&mut self, mac: &syn::Macro) {
+        if let Some(span) = find_await_token(mac.tokens.clone()) {
+            self.error(syn::Error::new(
+                span,
+                format!(
+                    "`#[desugar]` does not support `.await` inside `{}!` yet: bind the awaited \
+                     value to a local first, as in `let value = future.await;`",
+                    mac.path
+                        .segments
+                        .last()
+                        .map_or_else(String::new, |s| s.ident.to_string())
+                ),
+            ));
+        }
+    }
+}
+
+/// Wraps `expr` in a block after the `let`s of its hoisted operands.
+fn wrap(hoisted: Vec<Stmt>, expr: Expr) -> Expr {
+    if hoisted.is_empty() {
+        return expr;
+    }
+    let mut block: Block = syn::parse_quote!({});
+    block.stmts = hoisted;
+    block.stmts.push(Stmt::Expr(expr, None));
+    Expr::Block(ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block,
+    })
+}
+
+fn take(expr: &mut Expr) -> Expr {
+    std::mem::replace(expr, Expr::Verbatim(TokenStream::new()))
+}
+
+/// The span of an `.await` among macro tokens, if any.
+fn find_await_token(tokens: TokenStream) -> Option<Span> {
+    let mut after_dot = false;
+    for token in tokens {
+        match token {
+            TokenTree::Ident(ident) if after_dot && ident == "await" => return Some(ident.span()),
+            TokenTree::Group(group) => {
+                if let Some(span) = find_await_token(group.stream()) {
+                    return Some(span);
+                }
+                after_dot = false;
+            }
+            TokenTree::Punct(punct) => after_dot = punct.as_char() == '.',
+            _ => after_dot = false,
+        }
+    }
+    None
+}
+
+fn is_lazy(op: &syn::BinOp) -> bool {
+    matches!(op, syn::BinOp::And(_) | syn::BinOp::Or(_))
+}
+
+fn is_compound_assignment(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
+/// Whether evaluating `expr` has no effect at all, so that code which
+/// would evaluate it and then diverge can skip it.
+pub(crate) fn is_effect_free(expr: &Expr) -> bool {
+    is_pure(expr) || is_place(expr)
+}
+
+/// An operand whose evaluation has no effect and reads nothing an `.await`
+/// could change: evaluating it after the `.await` is the same as before.
+fn is_pure(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(_) | Expr::Closure(_) => true,
+        Expr::Path(path) => path.qself.is_none() && !is_local_like(&path.path),
+        Expr::Reference(reference) => is_place(&reference.expr),
+        Expr::RawAddr(raw) => is_place(&raw.expr),
+        Expr::Paren(e) => is_pure(&e.expr),
+        Expr::Group(e) => is_pure(&e.expr),
+        _ => false,
+    }
+}
+
+/// A place expression whose evaluation has no effect: a path, its fields,
+/// a dereference of one, or an element at a simple index.
+fn is_place(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(path) => path.qself.is_none(),
+        Expr::Field(field) => is_place(&field.base),
+        Expr::Paren(e) => is_place(&e.expr),
+        Expr::Group(e) => is_place(&e.expr),
+        Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Deref(_)) && is_place(&unary.expr),
+        Expr::Index(index) => {
+            is_place(&index.expr)
+                && (is_pure(&index.index) || matches!(*index.index, Expr::Path(_)))
+        }
+        _ => false,
+    }
+}
+
+/// A one-segment lowercase path, which names a local (or a parameter) by
+/// Rust's naming conventions; constants, statics and variants are
+/// uppercase, and longer paths cannot name locals.
+fn is_local_like(path: &syn::Path) -> bool {
+    path.leading_colon.is_none()
+        && path.segments.len() == 1
+        && path.segments[0].arguments.is_none()
+        && path.segments[0]
+            .ident
+            .to_string()
+            .starts_with(|c: char| c.is_lowercase() || c == '_')
+}

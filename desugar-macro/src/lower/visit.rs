@@ -1,0 +1,64 @@
+//! Small read-only walks over a body that stop at the borders of other
+//! futures: closures, `async` blocks and nested items.
+
+use syn::visit::{self, Visit};
+
+/// Whether `node` contains an `.await` of this function (not one inside a
+/// closure or an `async` block).
+pub(crate) fn contains_await(node: &syn::Expr) -> bool {
+    let mut found = false;
+    for_each_await_in(|v| v.visit_expr(node), &mut |_| found = true);
+    found
+}
+
+/// Whether the block contains an `.await` of this function.
+pub(crate) fn block_contains_await(node: &syn::Block) -> bool {
+    let mut found = false;
+    for_each_await_in(|v| v.visit_block(node), &mut |_| found = true);
+    found
+}
+
+/// Calls `f` on each `.await` of this function in `node`, in source order.
+pub(crate) fn for_each_await(node: &syn::Block, f: &mut dyn FnMut(&syn::ExprAwait)) {
+    for_each_await_in(|v| v.visit_block(node), f);
+}
+
+/// Whether the body uses `?` outside closures and async blocks.
+pub(crate) fn contains_try(node: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_try(&mut self, node: &'ast syn::ExprTry) {
+            self.0 = true;
+            visit::visit_expr_try(self, node);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    finder.visit_block(node);
+    finder.0
+}
+
+struct AwaitFinder<'f> {
+    f: &'f mut dyn FnMut(&syn::ExprAwait),
+}
+
+fn for_each_await_in(walk: impl FnOnce(&mut AwaitFinder<'_>), f: &mut dyn FnMut(&syn::ExprAwait)) {
+    walk(&mut AwaitFinder { f });
+}
+
+impl<'ast> Visit<'ast> for AwaitFinder<'_> {
+    fn visit_expr_await(&mut self, node: &'ast syn::ExprAwait) {
+        visit::visit_expr_await(self, node);
+        (self.f)(node);
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Calls `f` on each `.await` of this function in `node`, in source order.
+pub(crate) fn for_each_await_in_expr(node: &syn::Expr, f: &mut dyn FnMut(&syn::ExprAwait)) {
+    for_each_await_in(|v| v.visit_expr(node), f);
+}
