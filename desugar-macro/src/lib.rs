@@ -29,6 +29,8 @@ mod args;
 mod codegen;
 mod expand;
 mod lower;
+#[cfg(test)]
+mod snapshots;
 
 use proc_macro::TokenStream;
 

@@ -64,10 +64,44 @@ pub(crate) struct Analysis {
 pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysis> {
     let resolved = scope::resolve(sig, &lowered.body)?;
     let (carried, unassigned) = liveness::carried(&resolved);
+    check_shadowing(&resolved, &carried, lowered)?;
     Ok(Analysis {
         bindings: resolved.bindings,
         params: resolved.params,
         carried,
         unassigned,
     })
+}
+
+/// A state can only be filled with a local the code can name at the
+/// suspension point. A local that must stay alive across an `.await` but
+/// is shadowed there by a later binding of the same name cannot be named;
+/// say so, rather than generate code that would not compile.
+fn check_shadowing(resolved: &scope::Resolved, carried: &[Vec<BindingId>], lowered: &Lowered) -> syn::Result<()> {
+    let mut errors: Option<syn::Error> = None;
+    for (k, held) in carried.iter().enumerate() {
+        for &binding in held {
+            let ident = &resolved.bindings[binding].ident;
+            let shadowed = resolved.awaits[k].in_scope.iter().any(|&other| {
+                other != binding
+                    && resolved.declared_at[other] > resolved.declared_at[binding]
+                    && resolved.bindings[other].ident == *ident
+            });
+            if shadowed {
+                let error = syn::Error::new(
+                    ident.span(),
+                    format!(
+                        "`#[desugar]` cannot keep `{ident}` alive across the `.await` on line {}: it \
+                         is shadowed there by another `{ident}`; rename one of them",
+                        lowered.awaits[k].line.unwrap_or(0)
+                    ),
+                );
+                match &mut errors {
+                    Some(errors) => errors.combine(error),
+                    None => errors = Some(error),
+                }
+            }
+        }
+    }
+    errors.map_or(Ok(()), Err)
 }

@@ -1,0 +1,1 @@
+//! Expansion snapshots (written by the tour helper).
