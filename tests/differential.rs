@@ -634,6 +634,98 @@ mod panics {
     }
 }
 
+// --- code written once: joins and loop heads --------------------------------
+
+/// Code that can run after more than one state (after a branch that awaits,
+/// or a loop body that awaits) is written once, in a state of its own, so an
+/// async block or closure there has a single type.
+mod joins_and_loops {
+    use super::*;
+
+    differential! {
+        /// An async block awaited in every iteration of a `for` loop.
+        async fn async_block_in_loop(n: u32) -> u32 {
+            let mut total = 0;
+            for i in 0..n {
+                total += async move { leaf("inner", i).await * 2 }.await;
+            }
+            total
+        }
+        with (3);
+
+        /// An async block awaited after an `if` whose branch awaits.
+        async fn async_block_after_conditional_await(flag: bool) -> u32 {
+            if flag {
+                leaf("maybe", ()).await;
+            }
+            let offset = 1;
+            async move { leaf("after", 10).await + offset }.await
+        }
+        with (true), (false);
+
+        /// A closure kept across an await inside a `while` loop.
+        async fn closure_across_await_in_loop() -> u32 {
+            let mut sum = 0;
+            let mut i = 0;
+            while i < 3 {
+                let scale = move |x: u32| x * (i + 1);
+                let value = leaf("value", i).await;
+                sum += scale(value);
+                i += 1;
+            }
+            sum
+        }
+        with ();
+
+        /// A `match` whose arms await, followed by more awaits.
+        async fn match_then_await(n: u32) -> u32 {
+            let base = match n {
+                0 => leaf("zero", 5).await,
+                _ => n,
+            };
+            async move { leaf("then", base).await }.await
+        }
+        with (0), (4);
+
+        /// `&&` with an await on the right, then another await.
+        async fn lazy_and_then_await(flag: bool) -> bool {
+            let both = flag && leaf("right", true).await;
+            async move { leaf("then", both).await }.await
+        }
+        with (true), (false);
+
+        /// A loop that breaks with the value of an async block.
+        async fn loop_break_value_from_async_block() -> u32 {
+            let mut n = 0;
+            let found = loop {
+                n += 1;
+                if leaf("check", n == 3).await {
+                    break async move { n * 100 }.await;
+                }
+            };
+            found + async move { leaf("last", 1).await }.await
+        }
+        with ();
+
+        /// Nested loops, each awaiting, with a `Noisy` per outer iteration.
+        async fn nested_loops_with_locals() -> u32 {
+            let mut count = 0;
+            for i in 0..2 {
+                let guard = Noisy::new(if i == 0 { "outer 0" } else { "outer 1" });
+                let mut j = 0;
+                while j < 2 {
+                    count += leaf("inner", 1).await;
+                    j += 1;
+                }
+                guard.touch();
+                leaf("outer", ()).await;
+            }
+            count
+        }
+        with ();
+    }
+}
+
 // --- later: `.await` in a match guard (the macro reports "not supported yet") ---
 //
 // /// A match guard awaits; a failed guard falls through to the next arm.
@@ -862,6 +954,7 @@ fn size_summary() {
         blocks::all_sizes(),
         drops::all_sizes(),
         panics::all_sizes(),
+        joins_and_loops::all_sizes(),
     ];
     print_size_table(&sections.concat());
 }

@@ -29,9 +29,9 @@ use super::scope::{Mention, Resolved};
 pub(super) fn carried(resolved: &Resolved) -> (Vec<Vec<BindingId>>, Vec<Vec<BindingId>>) {
     let mut all_unassigned = Vec::new();
     let carried = resolved
-        .awaits
+        .sites
         .iter()
-        .map(|site| {
+        .map(|(_, site)| {
             let mut unassigned = Vec::new();
             let shares_loop = |mention: &Mention, binding: BindingId| {
                 mention.loops.iter().any(|l| {

@@ -44,20 +44,47 @@ pub(crate) struct Param {
     pub(crate) binding: Option<BindingId>,
 }
 
+/// Where the function can be resumed: an await point, or a transit point
+/// (see `lower::transit`), by its number among its kind.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum PointKind {
+    /// Suspended at await point `N`.
+    Await(usize),
+    /// At the top of the body of loop `N`.
+    Loop(usize),
+    /// After branching construct `N`, with its value.
+    Join(usize),
+}
+
+/// A state of the machine besides `Start`, `Done` and `Poisoned`.
+pub(crate) struct Point {
+    pub(crate) kind: PointKind,
+    /// The bindings the state holds, in the order a native future drops
+    /// them when cancelled there: the innermost, most recent first.
+    pub(crate) carried: Vec<BindingId>,
+    /// The bindings declared with `let x;` that are still unassigned there
+    /// but assigned after it: the resumed code declares them again.
+    pub(crate) unassigned: Vec<BindingId>,
+}
+
 /// The result of the analysis.
 pub(crate) struct Analysis {
     /// Every binding of the body, parameters first.
     pub(crate) bindings: Vec<Binding>,
     /// The parameters, in order.
     pub(crate) params: Vec<Param>,
-    /// For each await point, the bindings its state holds, in the order a
-    /// native future drops them when cancelled there: the innermost, most
-    /// recently declared first.
-    pub(crate) carried: Vec<Vec<BindingId>>,
-    /// For each await point, the bindings declared with `let x;` that are
-    /// still unassigned there but assigned after it: the resumed code
-    /// declares them again, unassigned.
-    pub(crate) unassigned: Vec<Vec<BindingId>>,
+    /// The states after `Start`, in evaluation order.
+    pub(crate) points: Vec<Point>,
+}
+
+impl Analysis {
+    /// The index in [`Analysis::points`] of a point.
+    pub(crate) fn point(&self, kind: PointKind) -> usize {
+        self.points
+            .iter()
+            .position(|p| p.kind == kind)
+            .expect("every marked point was resolved")
+    }
 }
 
 /// Resolves the body and computes what each state holds.
@@ -65,11 +92,21 @@ pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysi
     let resolved = scope::resolve(sig, &lowered.body)?;
     let (carried, unassigned) = liveness::carried(&resolved);
     check_shadowing(&resolved, &carried, lowered)?;
+    let points = resolved
+        .sites
+        .iter()
+        .zip(carried)
+        .zip(unassigned)
+        .map(|(((kind, _), carried), unassigned)| Point {
+            kind: *kind,
+            carried,
+            unassigned,
+        })
+        .collect();
     Ok(Analysis {
         bindings: resolved.bindings,
         params: resolved.params,
-        carried,
-        unassigned,
+        points,
     })
 }
 
@@ -77,23 +114,33 @@ pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysi
 /// suspension point. A local that must stay alive across an `.await` but
 /// is shadowed there by a later binding of the same name cannot be named;
 /// say so, rather than generate code that would not compile.
-fn check_shadowing(resolved: &scope::Resolved, carried: &[Vec<BindingId>], lowered: &Lowered) -> syn::Result<()> {
+fn check_shadowing(
+    resolved: &scope::Resolved,
+    carried: &[Vec<BindingId>],
+    lowered: &Lowered,
+) -> syn::Result<()> {
     let mut errors: Option<syn::Error> = None;
-    for (k, held) in carried.iter().enumerate() {
+    for ((kind, site), held) in resolved.sites.iter().zip(carried) {
         for &binding in held {
             let ident = &resolved.bindings[binding].ident;
-            let shadowed = resolved.awaits[k].in_scope.iter().any(|&other| {
+            let shadowed = site.in_scope.iter().any(|&other| {
                 other != binding
                     && resolved.declared_at[other] > resolved.declared_at[binding]
                     && resolved.bindings[other].ident == *ident
             });
             if shadowed {
+                let place = match kind {
+                    PointKind::Await(k) => lowered.awaits[*k].line.map_or_else(
+                        || "an `.await`".to_owned(),
+                        |line| format!("the `.await` on line {line}"),
+                    ),
+                    PointKind::Loop(_) | PointKind::Join(_) => "a later `.await`".to_owned(),
+                };
                 let error = syn::Error::new(
                     ident.span(),
                     format!(
-                        "`#[desugar]` cannot keep `{ident}` alive across the `.await` on line {}: it \
-                         is shadowed there by another `{ident}`; rename one of them",
-                        lowered.awaits[k].line.unwrap_or(0)
+                        "`#[desugar]` cannot keep `{ident}` alive across {place}: it is shadowed \
+                         there by another `{ident}`; rename one of them"
                     ),
                 );
                 match &mut errors {

@@ -22,8 +22,8 @@ use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::format_ident;
 use syn::{Expr, FnArg, Pat, Signature, Stmt};
 
-use super::{Binding, BindingId, Param};
-use crate::lower::{await_index, contains_await};
+use super::{Binding, BindingId, Param, PointKind};
+use crate::lower::{await_index, construct_attrs, contains_await, join_index, loop_index};
 
 /// Where a binding lives, which is where the resumed code re-declares it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -66,8 +66,8 @@ pub(super) struct Resolved {
     pub(super) mentions: Vec<Mention>,
     /// Assignments of a whole binding (`x = value`), as mentions.
     pub(super) assignments: Vec<Mention>,
-    /// Indexed by await number.
-    pub(super) awaits: Vec<AwaitSite>,
+    /// The await points and transit points, in evaluation order.
+    pub(super) sites: Vec<(PointKind, AwaitSite)>,
     /// Start position of each loop.
     pub(super) loop_starts: Vec<usize>,
 }
@@ -116,15 +116,15 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
         }
     }
     resolver.stmts(&body.stmts, Scope::Top);
-    let mut awaits: Vec<(usize, AwaitSite)> = resolver.awaits;
-    awaits.sort_by_key(|(index, _)| *index);
+    let mut sites = resolver.sites;
+    sites.sort_by_key(|(_, site)| site.position);
     Ok(Resolved {
         bindings: resolver.bindings,
         params: resolver.params,
         declared_at: resolver.declared_at,
         mentions: resolver.mentions,
         assignments: resolver.assignments,
-        awaits: awaits.into_iter().map(|(_, site)| site).collect(),
+        sites,
         loop_starts: resolver.loop_starts,
     })
 }
@@ -136,7 +136,7 @@ struct Resolver {
     declared_at: Vec<usize>,
     mentions: Vec<Mention>,
     assignments: Vec<Mention>,
-    awaits: Vec<(usize, AwaitSite)>,
+    sites: Vec<(PointKind, AwaitSite)>,
     loop_starts: Vec<usize>,
     /// The names in scope, innermost frame last.
     frames: Vec<Vec<(String, BindingId)>>,
@@ -214,11 +214,29 @@ impl Resolver {
         self.frames.pop();
     }
 
-    fn in_loop(&mut self, f: impl FnOnce(&mut Self)) {
+    /// Records a point at the current position, with what is in scope.
+    fn site(&mut self, kind: PointKind) {
+        let position = self.tick();
+        let in_scope = self.frames.iter().flatten().map(|(_, id)| *id).collect();
+        self.sites.push((
+            kind,
+            AwaitSite {
+                position,
+                in_scope,
+                loops: self.loops.clone(),
+            },
+        ));
+    }
+
+    /// Walks a loop; `head` is its transit point, at the top of the body.
+    fn in_loop(&mut self, head: Option<usize>, f: impl FnOnce(&mut Self)) {
         let id = self.loop_starts.len();
         let start = self.tick();
         self.loop_starts.push(start);
         self.loops.push(id);
+        if let Some(head) = head {
+            self.site(PointKind::Loop(head));
+        }
         f(self);
         self.loops.pop();
     }
@@ -325,6 +343,13 @@ impl Resolver {
     }
 
     fn expr(&mut self, expr: &Expr, use_: Use) {
+        self.expr_inner(expr, use_);
+        if let Some(join) = construct_attrs(expr).and_then(|attrs| join_index(attrs)) {
+            self.site(PointKind::Join(join));
+        }
+    }
+
+    fn expr_inner(&mut self, expr: &Expr, use_: Use) {
         match expr {
             Expr::Path(path)
                 if path.qself.is_none()
@@ -416,16 +441,7 @@ impl Resolver {
             Expr::Await(e) => {
                 self.expr(&e.base, Use::Value);
                 if let Some(index) = await_index(e) {
-                    let position = self.tick();
-                    let in_scope = self.frames.iter().flatten().map(|(_, id)| *id).collect();
-                    self.awaits.push((
-                        index,
-                        AwaitSite {
-                            position,
-                            in_scope,
-                            loops: self.loops.clone(),
-                        },
-                    ));
+                    self.site(PointKind::Await(index));
                 }
             }
             Expr::Let(e) => {
@@ -450,7 +466,7 @@ impl Resolver {
                     self.expr(branch, Use::Value);
                 }
             }
-            Expr::While(e) => self.in_loop(|this| {
+            Expr::While(e) => self.in_loop(loop_index(&e.attrs), |this| {
                 this.in_frame(|this| {
                     this.pending.push(Scope::of(&e.body));
                     this.expr(&e.cond, Use::Value);
@@ -458,10 +474,10 @@ impl Resolver {
                     this.block(&e.body);
                 });
             }),
-            Expr::Loop(e) => self.in_loop(|this| this.block(&e.body)),
+            Expr::Loop(e) => self.in_loop(loop_index(&e.attrs), |this| this.block(&e.body)),
             Expr::ForLoop(e) => {
                 self.expr(&e.expr, Use::Value);
-                self.in_loop(|this| {
+                self.in_loop(None, |this| {
                     this.in_frame(|this| {
                         this.declare_pattern(&e.pat, Scope::of(e), false);
                         this.block(&e.body);

@@ -57,8 +57,8 @@ pub(crate) fn generate(
 
     let mut emitter = Emitter::new(&names, analysis, lowered, args.trace.then(|| name.clone()));
     let start = emitter.start_arm();
-    let awaits: Vec<TokenStream> = (0..lowered.awaits.len())
-        .map(|k| emitter.await_arm(k))
+    let awaits: Vec<TokenStream> = (0..analysis.points.len())
+        .map(|p| emitter.point_arm(p))
         .collect();
     emitter.finish_errors()?;
 

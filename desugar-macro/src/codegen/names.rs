@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use proc_macro2::{Ident, Span};
 use quote::format_ident;
 
-use crate::analysis::{Analysis, BindingId};
+use crate::analysis::{Analysis, BindingId, PointKind};
 
 /// Names of the generated items, type parameters and fields.
 pub(super) struct Names {
@@ -27,10 +27,12 @@ pub(super) struct Names {
     pub(super) projection: Ident,
     /// The future type, e.g. `__ExampleFuture`.
     pub(super) future: Ident,
-    /// The state variant suspended at each await point: `Await0`, ...
+    /// The variant of each point (`Await0`, `Loop0`, `Join0`), in the
+    /// order of `Analysis::points`.
     pub(super) variants: Vec<Ident>,
-    /// The type parameter of each await point's future: `F0`, ...
-    pub(super) futures: Vec<Ident>,
+    /// The type parameter of what each point holds besides locals: the
+    /// awaited future (`F0`) or the joined value (`V0`).
+    pub(super) values: Vec<Option<Ident>>,
     /// The type parameter of each argument, as `Start` holds it.
     pub(super) param_types: Vec<Ident>,
     /// The type parameter of each binding held by some state.
@@ -45,17 +47,14 @@ pub(super) struct Names {
 impl Names {
     pub(super) fn new(function: &Ident, analysis: &Analysis) -> Names {
         let camel = camel_case(&function.to_string());
-        let awaits = analysis.carried.len();
         let mut taken: HashSet<String> = HashSet::from(["R".to_owned(), "O".to_owned()]);
-        let mut field_names: HashSet<String> = HashSet::from(["__awaitee".to_owned()]);
-        let futures: Vec<Ident> = (0..awaits)
-            .map(|k| Ident::new(&unique(&mut taken, &format!("F{k}")), Span::call_site()))
-            .collect();
+        let mut field_names: HashSet<String> =
+            HashSet::from(["__awaitee".to_owned(), "__value".to_owned()]);
         let mut types = vec![None; analysis.bindings.len()];
         let mut fields = vec![None; analysis.bindings.len()];
 
         // The arguments, as `Start` holds them.
-        let mut param_types = Vec::new();
+        let mut generics = Vec::new();
         for param in &analysis.params {
             let name = Ident::new(
                 &unique(&mut taken, &camel_case(&param.field.to_string())),
@@ -66,14 +65,32 @@ impl Names {
                 types[binding] = Some(name.clone());
                 fields[binding] = Some(param.field.clone());
             }
-            param_types.push(name);
+            generics.push(name);
         }
 
-        // The locals some suspended state holds, in declaration order.
-        let mut held: Vec<BindingId> = analysis.carried.iter().flatten().copied().collect();
+        // The states: a variant each, and the type of what it waits on.
+        let mut variants = Vec::new();
+        let mut values = Vec::new();
+        for point in &analysis.points {
+            let (variant, value) = match point.kind {
+                PointKind::Await(k) => (format_ident!("Await{}", k), Some(format!("F{k}"))),
+                PointKind::Loop(n) => (format_ident!("Loop{}", n), None),
+                PointKind::Join(n) => (format_ident!("Join{}", n), Some(format!("V{n}"))),
+            };
+            variants.push(variant);
+            let value = value.map(|v| Ident::new(&unique(&mut taken, &v), Span::call_site()));
+            generics.extend(value.clone());
+            values.push(value);
+        }
+
+        // The locals some state holds, in declaration order.
+        let mut held: Vec<BindingId> = analysis
+            .points
+            .iter()
+            .flat_map(|p| p.carried.iter().copied())
+            .collect();
         held.sort_unstable();
         held.dedup();
-        let mut local_types = Vec::new();
         for binding in held {
             if types[binding].is_some() {
                 continue;
@@ -88,23 +105,34 @@ impl Names {
                 Ident::new(&field, Span::mixed_site())
             });
             types[binding] = Some(name.clone());
-            local_types.push(name);
+            generics.push(name);
         }
 
-        let mut generics = param_types.clone();
-        generics.extend(futures.iter().cloned());
-        generics.extend(local_types);
         Names {
             state: format_ident!("__{}State", camel),
             projection: format_ident!("__{}StateProj", camel),
             future: format_ident!("__{}Future", camel),
-            variants: (0..awaits).map(|k| format_ident!("Await{}", k)).collect(),
-            futures,
-            param_types,
+            variants,
+            values,
+            param_types: analysis
+                .params
+                .iter()
+                .map(|p| match p.binding {
+                    Some(b) => types[b].clone().expect("a parameter has a type"),
+                    None => unreachable!("every parameter has a binding"),
+                })
+                .collect(),
             types,
             fields,
             generics,
         }
+    }
+
+    /// The type parameter of an await point's future.
+    pub(super) fn future_of(&self, point: usize) -> &Ident {
+        self.values[point]
+            .as_ref()
+            .expect("an await point has a future")
     }
 
     /// The field holding `binding`.

@@ -36,8 +36,12 @@ use syn::{Block, Expr, Lifetime, Stmt};
 
 use super::flow::{diverges, stmt_diverges};
 use super::names::Names;
-use crate::analysis::{Analysis, Scope};
-use crate::lower::{Lowered, await_index, is_effect_free, strip_marker};
+use crate::analysis::{Analysis, PointKind, Scope};
+use crate::lower::{
+    Lowered, await_index, construct_attrs, construct_attrs_mut, is_effect_free, join_index,
+    loop_index, strip_marker, strip_transit_markers,
+};
+use syn::visit::Visit;
 
 /// Writes the arms of the generated `poll`.
 pub(super) struct Emitter<'a> {
@@ -109,7 +113,7 @@ impl<'a> Emitter<'a> {
     fn state_name(&self, state: Option<usize>) -> String {
         state.map_or_else(
             || "Start".to_owned(),
-            |k| self.names.variants[k].to_string(),
+            |p| self.names.variants[p].to_string(),
         )
     }
 
@@ -159,47 +163,68 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// The arm of state `AwaitK`.
-    pub(super) fn await_arm(&mut self, k: usize) -> TokenStream {
-        self.from = Some(k);
+    /// The arm of the state at point `p`: an await point polls its future
+    /// and, once it is ready, re-enters the body there; a transit point
+    /// re-enters at once.
+    pub(super) fn point_arm(&mut self, p: usize) -> TokenStream {
+        self.from = Some(p);
         let Names {
             state,
             projection,
             variants,
             ..
         } = self.names;
-        let variant = &variants[k];
-        let (state_var, cx, output, awaitee) = (
+        let variant = &variants[p];
+        let point = &self.analysis.points[p];
+        let (state_var, cx, output, awaitee, value) = (
             hidden("__state"),
             hidden("__cx"),
             hidden("__output"),
             hidden("__awaitee"),
+            hidden("__value"),
         );
-        let source = &self.lowered.awaits[k].source;
-        let on_pending = self.trace(format!("{variant}: `{source}` is pending"));
-        let on_ready = self.trace(format!("{variant}: `{source}` is ready"));
-        let fields: Vec<TokenStream> = self.analysis.carried[k]
+        let mut fields: Vec<TokenStream> = point
+            .carried
             .iter()
             .rev()
             .map(|&b| self.binding_pattern(b, false))
             .collect();
-        let body = self.resume_stmts(&self.lowered.body, k, Scope::Top);
+        if matches!(point.kind, PointKind::Join(_)) {
+            fields.insert(0, quote!(#value: #output));
+        }
+        let body = self.resume_stmts(&self.lowered.body, point.kind, Scope::Top);
         let body = self.top_level(body);
-        quote! {
-            #projection::#variant(#awaitee) => {
-                let #output = match ::core::future::Future::poll(#awaitee, #cx) {
-                    ::core::task::Poll::Ready(#output) => #output,
-                    ::core::task::Poll::Pending => {
-                        #on_pending
-                        return ::core::task::Poll::Pending;
+        let take = quote! {
+            let #state::#variant { #(#fields,)* .. } = #state_var.as_mut().take() else {
+                ::core::unreachable!()
+            };
+        };
+        match point.kind {
+            PointKind::Await(k) => {
+                let source = &self.lowered.awaits[k].source;
+                let on_pending = self.trace(format!("{variant}: `{source}` is pending"));
+                let on_ready = self.trace(format!("{variant}: `{source}` is ready"));
+                quote! {
+                    #projection::#variant(#awaitee) => {
+                        let #output = match ::core::future::Future::poll(#awaitee, #cx) {
+                            ::core::task::Poll::Ready(#output) => #output,
+                            ::core::task::Poll::Pending => {
+                                #on_pending
+                                return ::core::task::Poll::Pending;
+                            }
+                        };
+                        #on_ready
+                        #take
+                        #body
                     }
-                };
-                #on_ready
-                let #state::#variant { #(#fields,)* .. } = #state_var.as_mut().take() else {
-                    ::core::unreachable!()
-                };
-                #body
+                }
             }
+            PointKind::Loop(_) | PointKind::Join(_) => quote! {
+                #projection::#variant => {
+                    #take
+                    #body
+                }
+            },
         }
     }
 
@@ -219,6 +244,9 @@ impl<'a> Emitter<'a> {
 
     /// Ends the top level of an arm: a tail value becomes `Ready`.
     fn top_level(&mut self, mut stmts: Vec<Stmt>) -> TokenStream {
+        for stmt in &mut stmts {
+            StripMarkers.visit_stmt_mut(stmt);
+        }
         let diverged = stmts.iter().any(stmt_diverges);
         if !diverged {
             let value = match stmts.pop() {
@@ -251,15 +279,16 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// The suspension at await point `j`: the operand becomes the future
-    /// the new state holds, with the locals that live across the point.
-    fn suspend(&self, j: usize, operand: Expr) -> Expr {
+    /// Moves to the state at point `p`: `own` is what it holds besides the
+    /// locals (`__awaitee` or `__value`), `prepare` the statements that
+    /// compute it. Then round the poll loop, whose arm for `p` goes on.
+    fn transition(&self, p: usize, prepare: Vec<Stmt>, own: TokenStream, note: &str) -> Expr {
         let Names {
             state, variants, ..
         } = self.names;
-        let variant = &variants[j];
-        let (state_var, awaitee) = (hidden("__state"), hidden("__awaitee"));
-        let fields = self.analysis.carried[j].iter().map(|&b| {
+        let variant = &variants[p];
+        let state_var = hidden("__state");
+        let fields = self.analysis.points[p].carried.iter().map(|&b| {
             let field = self.names.field(b);
             let ident = &self.analysis.bindings[b].ident;
             if field == ident {
@@ -268,24 +297,58 @@ impl<'a> Emitter<'a> {
                 quote!(#field: #ident)
             }
         });
-        let point = &self.lowered.awaits[j];
         let trace = self.trace(format!(
-            "{} -> {variant}: suspended at `{}`",
-            self.state_name(self.from),
-            point.source
+            "{} -> {variant}: {note}",
+            self.state_name(self.from)
         ));
         let poll = poll_label();
-        syn::parse_quote_spanned! {point.span=>
+        syn::parse_quote! {
             {
-                let #awaitee = ::core::future::IntoFuture::into_future(#operand);
+                #(#prepare)*
                 #state_var.set(#state::#variant {
-                    __awaitee: ::core::mem::ManuallyDrop::new(#awaitee),
+                    #own
                     #(#fields,)*
                 });
                 #trace
                 continue #poll;
             }
         }
+    }
+
+    /// The suspension at await point `k`: the operand becomes the future
+    /// the new state holds, with the locals that live across the point.
+    fn suspend(&self, k: usize, operand: Expr) -> Expr {
+        let p = self.analysis.point(PointKind::Await(k));
+        let awaitee = hidden("__awaitee");
+        let point = &self.lowered.awaits[k];
+        let prepare: Stmt = syn::parse_quote_spanned! {point.span=>
+            let #awaitee = ::core::future::IntoFuture::into_future(#operand);
+        };
+        let own = quote!(__awaitee: ::core::mem::ManuallyDrop::new(#awaitee),);
+        self.transition(
+            p,
+            vec![prepare],
+            own,
+            &format!("suspended at `{}`", point.source),
+        )
+    }
+
+    /// Back to the top of loop `n`, whose body is written once, in its state.
+    fn goto_loop(&self, n: usize) -> Expr {
+        let p = self.analysis.point(PointKind::Loop(n));
+        self.transition(p, Vec::new(), quote!(), "to the top of the loop")
+    }
+
+    /// Past branching construct `n`, with its value: what follows it is
+    /// written once, in the join's state.
+    fn join(&self, n: usize, value: Expr) -> Expr {
+        if diverges(&value) {
+            return value;
+        }
+        let p = self.analysis.point(PointKind::Join(n));
+        let value_var = hidden("__value");
+        let prepare: Stmt = syn::parse_quote!(let #value_var = #value;);
+        self.transition(p, vec![prepare], quote!(#value_var,), "joined")
     }
 
     /// `expr?`, spelled out (see `try_op`).
@@ -305,6 +368,18 @@ impl<'a> Emitter<'a> {
     /// an `.await` suspends, `return` and `?` leave the function, and a
     /// `break` or `continue` out of a re-entered loop goes to its label.
     fn finish(&mut self, mut expr: Expr) -> Expr {
+        let join = construct_attrs(&expr).and_then(|attrs| join_index(attrs));
+        let expr = self.finish_node(std::mem::replace(
+            &mut expr,
+            Expr::Verbatim(TokenStream::new()),
+        ));
+        match join {
+            Some(n) => self.join(n, expr),
+            None => expr,
+        }
+    }
+
+    fn finish_node(&mut self, mut expr: Expr) -> Expr {
         // An operand that suspends (or otherwise leaves) ends the evaluation
         // of the whole expression; the operands before it have no effect
         // (lowering hoisted the others), so the expression *is* that operand.
@@ -313,6 +388,8 @@ impl<'a> Emitter<'a> {
         if let Some(i) = operands.iter().position(|op| diverges(op))
             && operands[..i].iter().all(|op| is_effect_free(op))
             && !matches!(expr, Expr::Return(_) | Expr::Break(_))
+            && (i == 0
+                || !matches!(&expr, Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_))))
         {
             let mut operands = operands_mut(&mut expr);
             return std::mem::replace(&mut *operands[i], Expr::Verbatim(TokenStream::new()));
@@ -382,20 +459,14 @@ impl<'a> Emitter<'a> {
 
     /// Statements written forward, up to the first that diverges.
     fn forward_rest(&mut self, stmts: &[Stmt], out: &mut Vec<Stmt>) {
-        for stmt in stmts {
-            let stmt = self.forward_stmt_owned(stmt);
+        for (i, stmt) in stmts.iter().enumerate() {
+            let stmt = terminate(self.forward_stmt_owned(stmt), i + 1 == stmts.len());
             let done = stmt_diverges(&stmt);
             out.push(stmt);
             if done {
                 break;
             }
         }
-    }
-
-    fn forward_expr(&mut self, expr: &Expr) -> Expr {
-        let mut expr = expr.clone();
-        self.visit_expr_mut(&mut expr);
-        expr
     }
 
     fn forward_block(&mut self, block: &Block) -> Block {
@@ -411,41 +482,45 @@ impl<'a> Emitter<'a> {
 
     /// Re-declares the locals of `scope` that the state held, in
     /// declaration order, so they drop where they would have.
-    fn restores(&self, k: usize, scope: Scope) -> Vec<Stmt> {
+    fn restores(&self, target: PointKind, scope: Scope) -> Vec<Stmt> {
+        let point = &self.analysis.points[self.analysis.point(target)];
         let in_scope = |b: &&usize| self.analysis.bindings[**b].scope == scope;
         let mut restores: Vec<Stmt> = Vec::new();
         if scope != Scope::Top {
-            restores.extend(self.analysis.carried[k].iter().rev().filter(in_scope).map(
-                |&b| -> Stmt {
-                    let binding = &self.analysis.bindings[b];
-                    let ident = &binding.ident;
-                    let mutability = binding.mutable.then(|| quote!(mut));
-                    syn::parse_quote!(let #mutability #ident = #ident;)
-                },
-            ));
+            restores.extend(
+                point
+                    .carried
+                    .iter()
+                    .rev()
+                    .filter(in_scope)
+                    .map(|&b| -> Stmt {
+                        let binding = &self.analysis.bindings[b];
+                        let ident = &binding.ident;
+                        let mutability = binding.mutable.then(|| quote!(mut));
+                        syn::parse_quote!(let #mutability #ident = #ident;)
+                    }),
+            );
         }
         // Declared with `let x;` and assigned only after this point.
-        restores.extend(
-            self.analysis.unassigned[k]
-                .iter()
-                .filter(in_scope)
-                .map(|&b| -> Stmt {
-                    let binding = &self.analysis.bindings[b];
-                    let ident = &binding.ident;
-                    let mutability = binding.mutable.then(|| quote!(mut));
-                    syn::parse_quote!(let #mutability #ident;)
-                }),
-        );
+        restores.extend(point.unassigned.iter().filter(in_scope).map(|&b| -> Stmt {
+            let binding = &self.analysis.bindings[b];
+            let ident = &binding.ident;
+            let mutability = binding.mutable.then(|| quote!(mut));
+            syn::parse_quote!(let #mutability #ident;)
+        }));
         restores
     }
 
     /// A block re-entered at `k`.
-    fn resume_stmts(&mut self, block: &Block, k: usize, scope: Scope) -> Vec<Stmt> {
+    fn resume_stmts(&mut self, block: &Block, k: PointKind, scope: Scope) -> Vec<Stmt> {
         let mut out = self.restores(k, scope);
         let Some(i) = block.stmts.iter().position(|stmt| stmt_contains(stmt, k)) else {
             return out;
         };
-        let resumed = prune_let(self.resume_stmt(&block.stmts[i], k));
+        let resumed = terminate(
+            prune_let(self.resume_stmt(&block.stmts[i], k)),
+            i + 1 == block.stmts.len(),
+        );
         let done = stmt_diverges(&resumed);
         out.push(resumed);
         if !done {
@@ -454,14 +529,14 @@ impl<'a> Emitter<'a> {
         out
     }
 
-    fn resume_block(&mut self, block: &Block, k: usize, scope: Scope) -> Block {
+    fn resume_block(&mut self, block: &Block, k: PointKind, scope: Scope) -> Block {
         Block {
             brace_token: block.brace_token,
             stmts: self.resume_stmts(block, k, scope),
         }
     }
 
-    fn resume_stmt(&mut self, stmt: &Stmt, k: usize) -> Stmt {
+    fn resume_stmt(&mut self, stmt: &Stmt, k: PointKind) -> Stmt {
         match stmt {
             Stmt::Local(local) => {
                 let init = local
@@ -489,13 +564,35 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// `expr`, re-entered at await point `k`, which it contains.
-    fn resume_expr(&mut self, expr: &Expr, k: usize) -> Expr {
+    /// `expr`, re-entered at point `k`, which it contains.
+    fn resume_expr(&mut self, expr: &Expr, k: PointKind) -> Expr {
+        if is_point(expr, k) {
+            return match k {
+                // The top of a loop: the loop itself, written out.
+                PointKind::Loop(_) => {
+                    let mut real = expr.clone();
+                    if let Some(attrs) = construct_attrs_mut(&mut real) {
+                        attrs.retain(|attr| !attr.path().is_ident("__desugar_loop"));
+                    }
+                    self.visit_expr_mut(&mut real);
+                    real
+                }
+                // The hole: the awaited output, or the joined value.
+                PointKind::Await(_) | PointKind::Join(_) => {
+                    let output = hidden("__output");
+                    syn::parse_quote!(#output)
+                }
+            };
+        }
+        let resumed = self.resume_inner(expr, k);
+        match construct_attrs(expr).and_then(|attrs| join_index(attrs)) {
+            Some(n) => self.join(n, resumed),
+            None => resumed,
+        }
+    }
+
+    fn resume_inner(&mut self, expr: &Expr, k: PointKind) -> Expr {
         match expr {
-            Expr::Await(e) if await_index(e) == Some(k) => {
-                let output = hidden("__output");
-                syn::parse_quote!(#output)
-            }
             Expr::Block(e) => {
                 let block = self.resume_block(&e.block, k, Scope::of(&e.block));
                 let label = e.label.clone();
@@ -660,8 +757,10 @@ impl<'a> Emitter<'a> {
             stmts.push(Stmt::Expr(rest_expr, None));
         }
         if reaches_copy {
-            let copy = self.forward_expr(original);
-            stmts.push(Stmt::Expr(copy, None));
+            let head = construct_attrs(original)
+                .and_then(|attrs| loop_index(attrs))
+                .expect("a loop that awaits has a head");
+            stmts.push(Stmt::Expr(self.goto_loop(head), None));
         }
         let block = Block {
             brace_token: Default::default(),
@@ -710,6 +809,11 @@ impl<'a> Emitter<'a> {
 
 impl VisitMut for Emitter<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        // Entering a loop that awaits: its body is written in its own state.
+        if let Some(n) = construct_attrs(expr).and_then(|attrs| loop_index(attrs)) {
+            *expr = self.goto_loop(n);
+            return;
+        }
         match expr {
             // Bodies of other futures and of constants are theirs.
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) => return,
@@ -752,10 +856,11 @@ impl VisitMut for Emitter<'_> {
 
     fn visit_block_mut(&mut self, block: &mut Block) {
         let stmts = std::mem::take(&mut block.stmts);
+        let count = stmts.len();
         let mut out = Vec::new();
-        for mut stmt in stmts {
+        for (i, mut stmt) in stmts.into_iter().enumerate() {
             self.visit_stmt_mut(&mut stmt);
-            let stmt = prune_let(stmt);
+            let stmt = terminate(prune_let(stmt), i + 1 == count);
             let done = stmt_diverges(&stmt);
             out.push(stmt);
             if done {
@@ -811,6 +916,16 @@ fn prune_let(stmt: Stmt) -> Stmt {
             let init = local.init.expect("checked");
             Stmt::Expr(*init.expr, Some(local.semi_token))
         }
+        other => other,
+    }
+}
+
+/// A statement that no longer ends its block gets its semicolon: a
+/// rewrite can turn a block-like statement (`if .. {}`) into a plain
+/// expression, which needs one before the next statement.
+fn terminate(stmt: Stmt, last: bool) -> Stmt {
+    match stmt {
+        Stmt::Expr(expr, None) if !last => Stmt::Expr(expr, Some(Default::default())),
         other => other,
     }
 }
@@ -922,20 +1037,52 @@ fn operands_mut(expr: &mut Expr) -> Vec<&mut Expr> {
     }
 }
 
-/// Whether `expr` contains await point `k`.
-fn contains_point(expr: &Expr, k: usize) -> bool {
-    let mut found = false;
-    crate::lower::for_each_await_in_expr(expr, &mut |e| found |= await_index(e) == Some(k));
-    found
+/// Whether `expr` is point `k` itself.
+fn is_point(expr: &Expr, k: PointKind) -> bool {
+    match k {
+        PointKind::Await(index) => matches!(expr, Expr::Await(e) if await_index(e) == Some(index)),
+        PointKind::Loop(n) => construct_attrs(expr).and_then(|attrs| loop_index(attrs)) == Some(n),
+        PointKind::Join(n) => construct_attrs(expr).and_then(|attrs| join_index(attrs)) == Some(n),
+    }
 }
 
-fn block_contains_point(block: &Block, k: usize) -> bool {
-    let mut found = false;
-    crate::lower::for_each_await(block, &mut |e| found |= await_index(e) == Some(k));
-    found
+/// Whether `expr` contains point `k` (or is it).
+fn contains_point(expr: &Expr, k: PointKind) -> bool {
+    struct Finder {
+        k: PointKind,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr(&mut self, node: &'ast Expr) {
+            self.found |= is_point(node, self.k);
+            if !self.found {
+                syn::visit::visit_expr(self, node);
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder { k, found: false };
+    finder.visit_expr(expr);
+    finder.found
 }
 
-fn stmt_contains(stmt: &Stmt, k: usize) -> bool {
+fn block_contains_point(block: &Block, k: PointKind) -> bool {
+    block.stmts.iter().any(|stmt| stmt_contains(stmt, k))
+}
+
+/// Removes the inert markers lowering put on await points and constructs.
+struct StripMarkers;
+
+impl VisitMut for StripMarkers {
+    fn visit_attributes_mut(&mut self, attrs: &mut Vec<syn::Attribute>) {
+        strip_marker(attrs);
+        strip_transit_markers(attrs);
+    }
+}
+
+fn stmt_contains(stmt: &Stmt, k: PointKind) -> bool {
     match stmt {
         Stmt::Local(local) => local.init.as_ref().is_some_and(|init| {
             contains_point(&init.expr, k)

@@ -29,7 +29,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 
 use super::names::Names;
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, PointKind};
 use crate::lower::Lowered;
 
 /// The state enum, its projection enum and their `impl`.
@@ -43,7 +43,6 @@ pub(super) fn items(
         state,
         projection,
         generics,
-        futures,
         variants,
         param_types,
         ..
@@ -53,45 +52,83 @@ pub(super) fn items(
         let field = &param.field;
         quote!(#field: #ty)
     });
-    let held = |k: usize| {
-        analysis.carried[k]
-            .iter()
-            .map(|&b| names.field(b))
-            .collect::<Vec<_>>()
-    };
-    let await_variants = (0..variants.len()).map(|k| {
-        let variant = &variants[k];
-        let future = &futures[k];
-        let point = &lowered.awaits[k];
-        let fields = analysis.carried[k].iter().map(|&b| {
+    let point_variants = analysis.points.iter().enumerate().map(|(p, point)| {
+        let variant = &variants[p];
+        let fields = point.carried.iter().map(|&b| {
             let (field, ty) = (names.field(b), names.ty(b));
             quote!(#field: #ty)
         });
-        let line = point
-            .line
-            .map_or_else(String::new, |line| format!(" (line {line})"));
-        let summary = format!(" Suspended at `{}`{line}.", point.source);
-        let held = held(k);
-        let holds = if held.is_empty() {
-            " Holds only the future it awaits: no local lives across this point.".to_owned()
+        let held: Vec<String> = point.carried.iter().map(|&b| format!("`{}`", names.field(b))).collect();
+        let locals = if held.is_empty() {
+            "no local lives across this point".to_owned()
         } else {
-            let list: Vec<String> = held.iter().map(|f| format!("`{f}`")).collect();
-            format!(
-                " Holds the future it awaits, then {}: the locals that live across this point. \
-                 Dropping the future here drops them in this order.",
-                list.join(", ")
-            )
+            format!("then {}, the locals that live across this point", held.join(", "))
+        };
+        let on_line = |line: Option<usize>| line.map_or_else(String::new, |line| format!(" (line {line})"));
+        let (summary, holds, own) = match point.kind {
+            PointKind::Await(k) => {
+                let await_point = &lowered.awaits[k];
+                let future = names.future_of(p);
+                (
+                    format!(" Suspended at `{}`{}.", await_point.source, on_line(await_point.line)),
+                    format!(
+                        " Holds the future it awaits, {locals}. Dropping the future here drops them \
+                         in this order."
+                    ),
+                    quote!(__awaitee: ::core::mem::ManuallyDrop<#future>,),
+                )
+            }
+            PointKind::Loop(n) => {
+                let transit = &lowered.transits.loops[n];
+                (
+                    format!(" At the top of the {}{}'s body.", transit.construct, on_line(transit.line)),
+                    format!(
+                        " A transit state: `poll` goes on from it at once, so the loop's code is \
+                         written once. Holds {}.",
+                        if held.is_empty() { "nothing".to_owned() } else { held.join(", ") }
+                    ),
+                    quote!(),
+                )
+            }
+            PointKind::Join(n) => {
+                let transit = &lowered.transits.joins[n];
+                let value = names.values[p].as_ref().expect("a join has a value");
+                (
+                    format!(" Just after the {}{}, with its value.", transit.construct, on_line(transit.line)),
+                    format!(
+                        " A transit state: every branch comes here, so the code that follows is \
+                         written once. Holds the value, {locals}."
+                    ),
+                    quote!(__value: #value,),
+                )
+            }
         };
         quote! {
             #[doc = #summary]
             #[doc = ""]
             #[doc = #holds]
             #variant {
-                __awaitee: ::core::mem::ManuallyDrop<#future>,
+                #own
                 #(#fields,)*
             }
         }
     });
+    let awaits: Vec<usize> = analysis
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(_, point)| matches!(point.kind, PointKind::Await(_)))
+        .map(|(p, _)| p)
+        .collect();
+    let futures: Vec<&proc_macro2::Ident> = awaits.iter().map(|&p| names.future_of(p)).collect();
+    let await_variants: Vec<&proc_macro2::Ident> = awaits.iter().map(|&p| &variants[p]).collect();
+    let transit_variants: Vec<&proc_macro2::Ident> = analysis
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(_, point)| !matches!(point.kind, PointKind::Await(_)))
+        .map(|(p, _)| &variants[p])
+        .collect();
     let state_doc = format!(
         " The state of the future `{function}` returns: where it is suspended, and what it holds there."
     );
@@ -109,11 +146,11 @@ pub(super) fn items(
     } else {
         (quote!('__pin,), quote!('_,))
     };
-    let proj_variants = variants
+    let proj_variants = await_variants
         .iter()
-        .zip(futures)
+        .zip(&futures)
         .map(|(variant, future)| quote!(#variant(::core::pin::Pin<&'__pin mut #future>)));
-    let project_arms = variants.iter().map(|variant| {
+    let project_arms = await_variants.iter().map(|variant| {
         quote! {
             Self::#variant { __awaitee, .. } => {
                 // SAFETY: see `project`.
@@ -121,14 +158,14 @@ pub(super) fn items(
             }
         }
     });
-    let drop_arms = variants.iter().map(|variant| {
+    let drop_arms = await_variants.iter().map(|variant| {
         quote! {
             // SAFETY: see `drop_awaitee`.
             Self::#variant { __awaitee, .. } => unsafe { ::core::mem::ManuallyDrop::drop(__awaitee) },
         }
     });
     let unit = quote!();
-    let drop_awaitee_match = if variants.is_empty() {
+    let drop_awaitee_match = if await_variants.is_empty() {
         unit.to_token_stream()
     } else {
         quote! {
@@ -145,7 +182,7 @@ pub(super) fn items(
         enum #state<#(#generics),*> {
             #[doc = #start_doc]
             Start { #(#start_fields,)* },
-            #(#await_variants,)*
+            #(#point_variants,)*
             /// Returned: polling again panics, as a native `async fn` does.
             Done,
             /// A poll panicked, or a state's values were just moved out: polling again panics.
@@ -158,6 +195,7 @@ pub(super) fn items(
         enum #projection<#pin #(#futures),*> {
             Start,
             #(#proj_variants,)*
+            #(#transit_variants,)*
             Done,
             Poisoned,
         }
@@ -173,6 +211,7 @@ pub(super) fn items(
                 match unsafe { self.get_unchecked_mut() } {
                     Self::Start { .. } => #projection::Start,
                     #(#project_arms)*
+                    #(Self::#transit_variants { .. } => #projection::#transit_variants,)*
                     Self::Done => #projection::Done,
                     Self::Poisoned => #projection::Poisoned,
                 }

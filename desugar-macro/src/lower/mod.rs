@@ -22,13 +22,17 @@ mod marker;
 mod normalize;
 
 pub(crate) use normalize::is_effect_free;
+pub(crate) use transit::{
+    Transits, construct_attrs, construct_attrs_mut, join_index, loop_index, strip_transit_markers,
+};
 pub(crate) mod text;
+mod transit;
 mod visit;
 
 use proc_macro2::Span;
 
 pub(crate) use marker::{await_index, strip_marker};
-pub(crate) use visit::{contains_await, for_each_await, for_each_await_in_expr};
+pub(crate) use visit::contains_await;
 
 /// A body ready for analysis and code generation.
 pub(crate) struct Lowered {
@@ -38,6 +42,8 @@ pub(crate) struct Lowered {
     pub(crate) awaits: Vec<AwaitPoint>,
     /// Whether the body uses `?` outside closures and async blocks.
     pub(crate) uses_try: bool,
+    /// The loop heads and joins, marked on the body.
+    pub(crate) transits: Transits,
 }
 
 /// What the documentation of a suspended state says about its `.await`.
@@ -54,9 +60,11 @@ pub(crate) struct AwaitPoint {
 pub(crate) fn lower(body: &syn::Block) -> syn::Result<Lowered> {
     let mut body = normalize::normalize(body.clone())?;
     let awaits = marker::number_awaits(&mut body);
+    let transits = transit::mark(&mut body);
     Ok(Lowered {
         uses_try: visit::contains_try(&body),
         body,
         awaits,
+        transits,
     })
 }

@@ -18,11 +18,6 @@ pub(crate) fn block_contains_await(node: &syn::Block) -> bool {
     found
 }
 
-/// Calls `f` on each `.await` of this function in `node`, in source order.
-pub(crate) fn for_each_await(node: &syn::Block, f: &mut dyn FnMut(&syn::ExprAwait)) {
-    for_each_await_in(|v| v.visit_block(node), f);
-}
-
 /// Whether the body uses `?` outside closures and async blocks.
 pub(crate) fn contains_try(node: &syn::Block) -> bool {
     struct Finder(bool);
@@ -56,9 +51,4 @@ impl<'ast> Visit<'ast> for AwaitFinder<'_> {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-/// Calls `f` on each `.await` of this function in `node`, in source order.
-pub(crate) fn for_each_await_in_expr(node: &syn::Expr, f: &mut dyn FnMut(&syn::ExprAwait)) {
-    for_each_await_in(|v| v.visit_expr(node), f);
 }
