@@ -315,6 +315,48 @@ mod branches {
         }
         with (0), (2), (9);
 
+        /// A local that must be dropped later is shadowed before an await.
+        async fn shadowed_local_dropped_at_scope_end() -> u32 {
+            let guard = Noisy::new("first");
+            let guard = Noisy::new("second");
+            let n = leaf("work", 1).await;
+            guard.touch();
+            n
+        }
+        with ();
+
+        /// A match arm rebinds the name of a local the later arms still test.
+        async fn arm_rebinds_live_name(n: u32) -> u32 {
+            let kept = Noisy::new("kept");
+            let result = match n {
+                n if leaf("guard", n > 2).await => n * 2,
+                _ => n,
+            };
+            kept.touch();
+            result
+        }
+        with (1), (5);
+
+        /// A match guard awaits; a failed guard falls through to the next arm.
+        async fn match_guard_with_await(n: u32) -> &'static str {
+            match n {
+                x if leaf("big?", x > 5).await => "big",
+                x if leaf("odd?", x % 2 == 1).await => "odd",
+                _ => "small and even",
+            }
+        }
+        with (8), (3), (2);
+
+        /// A guard awaits on a temporary scrutinee that holds a `Noisy`.
+        async fn match_guard_on_temporary(n: u32) -> u32 {
+            match (Noisy::new("scrutinee"), n) {
+                (_, 0) => 0,
+                (_, x) if leaf("check", x > 1).await => leaf("big", x).await,
+                (_, x) => x,
+            }
+        }
+        with (0), (1), (5);
+
         /// A match scrutinee temporary lives through the arms, across their awaits.
         async fn scrutinee_temporary_lives_through_arms() -> u32 {
             let value = match leaf("get", (Noisy::new("scrutinee"), 2)).await {
@@ -725,18 +767,6 @@ mod joins_and_loops {
         with ();
     }
 }
-
-// --- later: `.await` in a match guard (the macro reports "not supported yet") ---
-//
-// /// A match guard awaits; a failed guard falls through to the next arm.
-// async fn match_guard_with_await(n: u32) -> &'static str {
-//     match n {
-//         x if leaf("big?", x > 5).await => "big",
-//         x if leaf("odd?", x % 2 == 1).await => "odd",
-//         _ => "small and even",
-//     }
-// }
-// with (8), (3), (2);
 
 // --- later: borrows across awaits -------------------------------------------
 //

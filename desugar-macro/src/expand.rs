@@ -18,6 +18,7 @@
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
+use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, Signature};
 
 use crate::{analysis, args, codegen, lower};
@@ -28,31 +29,51 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(tokens) => tokens,
         Err(error) => {
             let mut tokens = error.to_compile_error();
-            tokens.extend(item);
+            tokens.extend(unchanged(item));
             tokens
         }
     }
 }
 
+/// The item as it was, for the error path: only a `const` that rustc
+/// would also reject is dropped, so the one error said is ours.
+fn unchanged(item: TokenStream) -> TokenStream {
+    match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(mut function)
+            if function.sig.constness.is_some() && function.sig.asyncness.is_some() =>
+        {
+            function.sig.constness = None;
+            function.into_token_stream()
+        }
+        _ => item,
+    }
+}
+
 fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    // 1. Parse and check.
+    // 1. Parse and check; report bad arguments and a bad signature together.
     let args = args::parse(args);
     let function = parse_function(item);
-    let (args, function) = match (args, function) {
-        (Ok(args), Ok(function)) => (args, function),
-        (Err(mut a), Err(b)) => {
-            a.combine(b);
-            return Err(a);
+    let checked = function
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|f| check_signature(&f.sig));
+    let (args, function) = match (args, function, checked) {
+        (Ok(args), Ok(function), Ok(())) => (args, function),
+        (args, _, checked) => {
+            let mut errors = [args.err(), checked.err()].into_iter().flatten();
+            let mut first = errors.next().expect("something failed");
+            errors.for_each(|e| first.combine(e));
+            return Err(first);
         }
-        (Err(e), _) | (_, Err(e)) => return Err(e),
     };
-    check_signature(&function.sig)?;
 
     // 2. Lower the body: for-loops, hoisted operands, numbered await points.
-    let lowered = lower::lower(&function.block)?;
+    let mut lowered = lower::lower(&function.block)?;
 
-    // 3. Analyse: which locals each suspended state holds.
+    // 3. Analyse: which locals each suspended state holds. A local shadowed
+    //    where it must move into a state is renamed, so it can be named.
     let analysis = analysis::analyse(&function.sig, &lowered)?;
+    lower::rename(&mut lowered.body, &analysis.renames);
 
     // 4. Generate the state machine.
     codegen::generate(&args, &function, &lowered, &analysis)
@@ -65,15 +86,18 @@ fn parse_function(item: TokenStream) -> syn::Result<ItemFn> {
         return Ok(function);
     }
     if let Ok(method) = syn::parse2::<syn::TraitItemFn>(item.clone()) {
-        return Err(syn::Error::new_spanned(
-            &method.sig,
+        let span = method
+            .semi_token
+            .map_or_else(|| method.sig.span(), |semi| semi.span);
+        return Err(syn::Error::new(
+            span,
             "`#[desugar]` needs a function body to rewrite: put it on the `async fn` in the \
              `impl`, not on the declaration in the trait",
         ));
     }
     let what = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(item) => describe(&item),
-        Err(_) => "this item",
+        Err(_) => "this item: put it on an `async fn` with a body",
     };
     Err(syn::Error::new(
         item.into_iter()
@@ -85,13 +109,15 @@ fn parse_function(item: TokenStream) -> syn::Result<ItemFn> {
 
 fn describe(item: &syn::Item) -> &'static str {
     match item {
-        syn::Item::Struct(_) => "a struct",
-        syn::Item::Enum(_) => "an enum",
+        syn::Item::Struct(_) => "a struct: put it on an `async fn` with a body",
+        syn::Item::Enum(_) => "an enum: put it on an `async fn` with a body",
         syn::Item::Impl(_) => "an `impl` block: put it on each `async fn` inside",
-        syn::Item::Trait(_) => "a trait",
-        syn::Item::Mod(_) => "a module",
-        syn::Item::Const(_) | syn::Item::Static(_) => "a constant or static",
-        _ => "this item",
+        syn::Item::Trait(_) => "a trait: put it on an `async fn` with a body",
+        syn::Item::Mod(_) => "a module: put it on an `async fn` with a body",
+        syn::Item::Const(_) | syn::Item::Static(_) => {
+            "a constant or static: put it on an `async fn` with a body"
+        }
+        _ => "this item: put it on an `async fn` with a body",
     }
 }
 
@@ -113,7 +139,7 @@ fn check_signature(sig: &Signature) -> syn::Result<()> {
         );
     }
     if let Some(constness) = &sig.constness {
-        fail(constness, "an `async fn` cannot be `const`");
+        fail(constness, "an `async fn` cannot be `const`: remove `const`");
     }
     if let syn::Safety::Unsafe(unsafety) = &sig.safety {
         fail(

@@ -8,7 +8,10 @@
 mod liveness;
 mod scope;
 
-use proc_macro2::Ident;
+use std::collections::HashMap;
+
+use proc_macro2::{Ident, Span};
+use quote::format_ident;
 use syn::Signature;
 
 use crate::lower::Lowered;
@@ -75,6 +78,9 @@ pub(crate) struct Analysis {
     pub(crate) params: Vec<Param>,
     /// The states after `Start`, in evaluation order.
     pub(crate) points: Vec<Point>,
+    /// Names to give bindings in the lowered body, by the address of each
+    /// of their occurrences (see [`rename_shadowed`]).
+    pub(crate) renames: HashMap<usize, Ident>,
 }
 
 impl Analysis {
@@ -89,9 +95,9 @@ impl Analysis {
 
 /// Resolves the body and computes what each state holds.
 pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysis> {
-    let resolved = scope::resolve(sig, &lowered.body)?;
+    let mut resolved = scope::resolve(sig, &lowered.body)?;
     let (carried, unassigned) = liveness::carried(&resolved);
-    check_shadowing(&resolved, &carried, lowered)?;
+    let renames = rename_shadowed(&mut resolved, &carried, lowered)?;
     let points = resolved
         .sites
         .iter()
@@ -107,48 +113,91 @@ pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysi
         bindings: resolved.bindings,
         params: resolved.params,
         points,
+        renames,
     })
 }
 
-/// A state can only be filled with a local the code can name at the
-/// suspension point. A local that must stay alive across an `.await` but
-/// is shadowed there by a later binding of the same name cannot be named;
-/// say so, rather than generate code that would not compile.
-fn check_shadowing(
-    resolved: &scope::Resolved,
+/// A state is filled by naming each local at the point it moves into it.
+/// A local that must stay alive across that point but is shadowed there by
+/// a later binding of the same name cannot be named, so one of the two is
+/// renamed in the lowered body: the later one if every use of it is a plain
+/// name we can rewrite, else the earlier one. When neither can be (a use
+/// inside a macro's arguments, a parameter), that is an error.
+fn rename_shadowed(
+    resolved: &mut scope::Resolved,
     carried: &[Vec<BindingId>],
     lowered: &Lowered,
-) -> syn::Result<()> {
+) -> syn::Result<HashMap<usize, Ident>> {
+    let renamable = |resolved: &scope::Resolved, binding: BindingId| {
+        resolved.declared_site[binding].is_some()
+            && resolved
+                .mentions
+                .iter()
+                .filter(|m| m.binding == binding)
+                .all(|m| m.site.is_some())
+    };
+    let mut renames = HashMap::new();
     let mut errors: Option<syn::Error> = None;
-    for ((kind, site), held) in resolved.sites.iter().zip(carried) {
+    let mut count = 0_usize;
+    for (point, held) in carried.iter().enumerate() {
         for &binding in held {
-            let ident = &resolved.bindings[binding].ident;
-            let shadowed = site.in_scope.iter().any(|&other| {
-                other != binding
+            for other in resolved.sites[point].1.in_scope.clone() {
+                let ident = resolved.bindings[binding].ident.to_string();
+                let shadows = other != binding
                     && resolved.declared_at[other] > resolved.declared_at[binding]
-                    && resolved.bindings[other].ident == *ident
-            });
-            if shadowed {
-                let place = match kind {
-                    PointKind::Await(k) => lowered.awaits[*k].line.map_or_else(
-                        || "an `.await`".to_owned(),
-                        |line| format!("the `.await` on line {line}"),
-                    ),
-                    PointKind::Loop(_) | PointKind::Join(_) => "a later `.await`".to_owned(),
-                };
-                let error = syn::Error::new(
-                    ident.span(),
-                    format!(
-                        "`#[desugar]` cannot keep `{ident}` alive across {place}: it is shadowed \
-                         there by another `{ident}`; rename one of them"
-                    ),
-                );
-                match &mut errors {
-                    Some(errors) => errors.combine(error),
-                    None => errors = Some(error),
+                    && resolved.bindings[other].ident == ident;
+                if !shadows {
+                    continue;
                 }
+                let victim = if renamable(resolved, other) {
+                    other
+                } else if renamable(resolved, binding) {
+                    binding
+                } else {
+                    let place = match resolved.sites[point].0 {
+                        PointKind::Await(k) => lowered.awaits[k].line.map_or_else(
+                            || "an `.await`".to_owned(),
+                            |line| format!("the `.await` on line {line}"),
+                        ),
+                        PointKind::Loop(_) | PointKind::Join(_) => "a later `.await`".to_owned(),
+                    };
+                    let error = syn::Error::new(
+                        resolved.bindings[binding].ident.span(),
+                        format!(
+                            "`#[desugar]` cannot keep `{ident}` alive across {place}: it is \
+                             shadowed there by another `{ident}` that a macro names; rename one \
+                             of them"
+                        ),
+                    );
+                    match &mut errors {
+                        Some(errors) => errors.combine(error),
+                        None => errors = Some(error),
+                    }
+                    continue;
+                };
+                count += 1;
+                let new = format_ident!(
+                    "{}_{}",
+                    ident.trim_start_matches("r#"),
+                    count,
+                    span = Span::mixed_site()
+                );
+                let sites: Vec<usize> = resolved.declared_site[victim]
+                    .into_iter()
+                    .chain(
+                        resolved
+                            .mentions
+                            .iter()
+                            .filter(|m| m.binding == victim)
+                            .filter_map(|m| m.site),
+                    )
+                    .collect();
+                for address in sites {
+                    renames.insert(address, new.clone());
+                }
+                resolved.bindings[victim].ident = new;
             }
         }
     }
-    errors.map_or(Ok(()), Err)
+    errors.map_or(Ok(renames), Err)
 }

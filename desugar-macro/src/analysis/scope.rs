@@ -45,6 +45,9 @@ impl Scope {
 /// A use of a binding.
 pub(super) struct Mention {
     pub(super) binding: BindingId,
+    /// The address of the name in the lowered body, where it can be
+    /// renamed; `None` inside macro arguments.
+    pub(super) site: Option<usize>,
     pub(super) position: usize,
     pub(super) may_move: bool,
     pub(super) loops: Vec<usize>,
@@ -63,6 +66,9 @@ pub(super) struct Resolved {
     pub(super) params: Vec<Param>,
     /// Position of each binding's declaration.
     pub(super) declared_at: Vec<usize>,
+    /// Address of each binding's name in the lowered body, where it can be
+    /// renamed; `None` for parameters and `|` patterns.
+    pub(super) declared_site: Vec<Option<usize>>,
     pub(super) mentions: Vec<Mention>,
     /// Assignments of a whole binding (`x = value`), as mentions.
     pub(super) assignments: Vec<Mention>,
@@ -115,6 +121,7 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
             }
         }
     }
+    resolver.renamable = true;
     resolver.stmts(&body.stmts, Scope::Top);
     let mut sites = resolver.sites;
     sites.sort_by_key(|(_, site)| site.position);
@@ -122,6 +129,7 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
         bindings: resolver.bindings,
         params: resolver.params,
         declared_at: resolver.declared_at,
+        declared_site: resolver.declared_site,
         mentions: resolver.mentions,
         assignments: resolver.assignments,
         sites,
@@ -134,6 +142,9 @@ struct Resolver {
     bindings: Vec<Binding>,
     params: Vec<Param>,
     declared_at: Vec<usize>,
+    declared_site: Vec<Option<usize>>,
+    /// Whether the names being declared can be renamed in place.
+    renamable: bool,
     mentions: Vec<Mention>,
     assignments: Vec<Mention>,
     sites: Vec<(PointKind, AwaitSite)>,
@@ -177,6 +188,8 @@ impl Resolver {
         });
         let position = self.tick();
         self.declared_at.push(position);
+        self.declared_site
+            .push(self.renamable.then(|| std::ptr::from_ref(ident) as usize));
         self.frames
             .last_mut()
             .expect("a scope")
@@ -193,10 +206,15 @@ impl Resolver {
     }
 
     fn mention(&mut self, name: &str, use_: Use) {
+        self.mention_at(name, use_, None);
+    }
+
+    fn mention_at(&mut self, name: &str, use_: Use, site: Option<usize>) {
         if let Some(binding) = self.lookup(name) {
             let position = self.tick();
             self.mentions.push(Mention {
                 binding,
+                site,
                 position,
                 may_move: use_ == Use::Value,
                 loops: self.loops.clone(),
@@ -320,7 +338,9 @@ impl Resolver {
             // Every alternative binds the same names.
             Pat::Or(or) => {
                 if let Some(first) = or.cases.first() {
+                    let renamable = std::mem::replace(&mut self.renamable, false);
                     self.declare_pattern(first, scope, false);
+                    self.renamable = renamable;
                 }
             }
             Pat::Guard(guarded) => {
@@ -356,7 +376,12 @@ impl Resolver {
                     && path.path.segments.len() == 1
                     && path.path.leading_colon.is_none() =>
             {
-                self.mention(&path.path.segments[0].ident.to_string(), use_);
+                let ident = &path.path.segments[0].ident;
+                self.mention_at(
+                    &ident.to_string(),
+                    use_,
+                    Some(std::ptr::from_ref(ident) as usize),
+                );
             }
             Expr::Reference(r) => self.expr(&r.expr, Use::Place),
             Expr::RawAddr(r) => self.expr(&r.expr, Use::Place),
@@ -384,6 +409,7 @@ impl Resolver {
                     let loops = self.loops.clone();
                     self.assignments.push(Mention {
                         binding,
+                        site: None,
                         position,
                         may_move: false,
                         loops,

@@ -100,7 +100,9 @@ pub(crate) fn generate(
     } else {
         quote!(-> ::core::task::Poll<#output>)
     };
-    sig.output = syn::parse_quote!(-> impl ::core::future::Future<Output = #output>);
+    // Errors about the future (say, that it is not `Send`) point at the signature.
+    let span = function.sig.ident.span();
+    sig.output = syn::parse_quote_spanned!(span=> -> impl ::core::future::Future<Output = #output>);
 
     let attrs = &function.attrs;
     let vis = &function.vis;
@@ -125,6 +127,7 @@ pub(crate) fn generate(
                     unused_braces, // `{ __output }` makes the awaited value a temporary
                     path_statements, // `__output;` drops an awaited value, as `fut.await;` does
                     unused_unsafe, // an arm may hold only the safe part of a split `unsafe` block
+                    irrefutable_let_patterns, // the last arm of a `match` whose guards await
                     clippy::all, clippy::pedantic, // the body is the user's, as they wrote it
                 )]
                 move |mut #state_var, #cx| #closure_output {

@@ -614,13 +614,25 @@ impl<'a> Emitter<'a> {
             }
             Expr::If(e) => {
                 if contains_point(&e.cond, k) {
+                    // The bindings of a `let` chain the condition already
+                    // passed are re-declared before what is left of it.
+                    let restores = self.restores(k, Scope::of(&e.then_branch));
                     let mut resumed = e.clone();
                     *resumed.cond = self.resume_expr(&e.cond, k);
                     resumed.then_branch = self.forward_block(&e.then_branch);
                     if let Some((_, branch)) = &mut resumed.else_branch {
                         self.visit_expr_mut(branch);
                     }
-                    Expr::If(resumed)
+                    if restores.is_empty() {
+                        Expr::If(resumed)
+                    } else {
+                        let mut stmts = restores;
+                        stmts.push(Stmt::Expr(Expr::If(resumed), None));
+                        block_expr(Block {
+                            brace_token: Default::default(),
+                            stmts,
+                        })
+                    }
                 } else if block_contains_point(&e.then_branch, k) {
                     let block = self.resume_block(&e.then_branch, k, Scope::of(&e.then_branch));
                     block_expr(block)

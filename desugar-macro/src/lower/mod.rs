@@ -29,6 +29,8 @@ pub(crate) mod text;
 mod transit;
 mod visit;
 
+use std::collections::HashMap;
+
 use proc_macro2::Span;
 
 pub(crate) use marker::{await_index, strip_marker};
@@ -54,6 +56,22 @@ pub(crate) struct AwaitPoint {
     pub(crate) line: Option<usize>,
     /// Where errors about this await point.
     pub(crate) span: Span,
+}
+
+/// Gives bindings new names, by the address of each occurrence in `body`
+/// (see `analysis::rename_shadowed`); nothing moves in the tree.
+pub(crate) fn rename(body: &mut syn::Block, renames: &HashMap<usize, proc_macro2::Ident>) {
+    struct Renamer<'r>(&'r HashMap<usize, proc_macro2::Ident>);
+    impl syn::visit_mut::VisitMut for Renamer<'_> {
+        fn visit_ident_mut(&mut self, ident: &mut proc_macro2::Ident) {
+            if let Some(new) = self.0.get(&(std::ptr::from_ref(ident) as usize)) {
+                *ident = new.clone();
+            }
+        }
+    }
+    if !renames.is_empty() {
+        syn::visit_mut::VisitMut::visit_block_mut(&mut Renamer(renames), body);
+    }
 }
 
 /// Lowers a function body.

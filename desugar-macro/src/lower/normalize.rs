@@ -261,6 +261,14 @@ impl Normalizer {
                 }
                 Expr::If(e)
             }
+            Expr::Match(e)
+                if e.arms
+                    .iter()
+                    .any(|arm| guard(arm).is_some_and(contains_await)) =>
+            {
+                let chain = self.guarded_match(e);
+                self.expr(chain, out)
+            }
             Expr::Match(mut e) => {
                 *e.expr = self.expr(*e.expr, out);
                 if e.arms.iter().any(|arm| contains_await(&arm.body)) && !is_place(&e.expr) {
@@ -271,15 +279,6 @@ impl Normalizer {
                     return wrap(vec![scrutinee.0], Expr::Match(e));
                 }
                 for arm in &mut e.arms {
-                    if let syn::Pat::Guard(guarded) = &arm.pat
-                        && contains_await(&guarded.guard)
-                    {
-                        self.error(syn::Error::new_spanned(
-                            &guarded.guard,
-                            "`#[desugar]` does not support `.await` in a match guard yet: \
-                             await the value before the `match` and test it in the guard",
-                        ));
-                    }
                     *arm.body = self.unit(take(&mut arm.body));
                 }
                 Expr::Match(e)
@@ -386,6 +385,62 @@ impl Normalizer {
         syn::parse_quote!(#name)
     }
 
+    /// A `match` with an `.await` in a guard, as a chain of `if let`s:
+    ///
+    /// ```text
+    /// match s { P1 if g1 => b1, P2 => b2 }
+    /// // becomes
+    /// { let __scrutinee0 = s;
+    ///   if let P1 = __scrutinee0 && g1 { b1 }
+    ///   else if let P2 = __scrutinee0 { b2 }
+    ///   else { unreachable!() } }
+    /// ```
+    ///
+    /// The arms are tried in order and a guard runs only when its pattern
+    /// matched, as in the `match`; the chain's `&&` is a construct the
+    /// generator already resumes. The difference: a guard sees the bindings
+    /// by value, so an arm that binds by moving and whose guard fails
+    /// leaves the scrutinee moved (rustc then reports it).
+    fn guarded_match(&mut self, e: syn::ExprMatch) -> Expr {
+        let span = e.match_token.span;
+        let (binding, scrutinee) = if is_place(&e.expr) {
+            (None, *e.expr)
+        } else {
+            let (stmt, name) = self.scrutinee(*e.expr);
+            (Some(stmt), name)
+        };
+        let mut chain: Expr = syn::parse_quote_spanned! {span=>
+            ::core::unreachable!("the arms of a `match` are exhaustive")
+        };
+        for arm in e.arms.into_iter().rev() {
+            let body = arm.body;
+            let (pat, test) = match arm.pat {
+                syn::Pat::Guard(guarded) => {
+                    let pat = guarded.pat;
+                    let guard = guarded.guard;
+                    (pat, Some(guard))
+                }
+                pat => (Box::new(pat), None),
+            };
+            let condition: Expr = match test {
+                Some(guard) => syn::parse_quote!(let #pat = #scrutinee && #guard),
+                None => syn::parse_quote!(let #pat = #scrutinee),
+            };
+            chain = syn::parse_quote_spanned! {span=>
+                if #condition { #body } else { #chain }
+            };
+        }
+        let mut stmts: Vec<Stmt> = binding.into_iter().collect();
+        stmts.push(Stmt::Expr(chain, None));
+        let mut block: Block = syn::parse_quote!({});
+        block.stmts = stmts;
+        Expr::Block(ExprBlock {
+            attrs: e.attrs,
+            label: None,
+            block,
+        })
+    }
+
     /// `let __scrutineeN = expr;`, and the name.
     fn scrutinee(&mut self, expr: Expr) -> (Stmt, Expr) {
         let name = format_ident!("__scrutinee{}", self.temporaries, span = Span::mixed_site());
@@ -457,6 +512,14 @@ fn wrap(hoisted: Vec<Stmt>, expr: Expr) -> Expr {
         label: None,
         block,
     })
+}
+
+/// The guard of a match arm, if it has one.
+fn guard(arm: &syn::Arm) -> Option<&Expr> {
+    match &arm.pat {
+        syn::Pat::Guard(guarded) => Some(&guarded.guard),
+        _ => None,
+    }
 }
 
 fn take(expr: &mut Expr) -> Expr {

@@ -173,6 +173,8 @@ impl Marker {
             Expr::Loop(_) => Some("`loop`"),
             Expr::While(_) => Some("`while`"),
             Expr::Block(e) if e.label.is_some() => Some("labelled block"),
+            // A chain of `let`s and tests is a condition, not a value.
+            Expr::Binary(_) if is_let_chain(expr) => None,
             Expr::Binary(e) if matches!(e.op, syn::BinOp::And(_)) => Some("`&&`"),
             Expr::Binary(e) if matches!(e.op, syn::BinOp::Or(_)) => Some("`||`"),
             _ => None,
@@ -237,6 +239,18 @@ impl Marker {
                 }
             }
         }
+    }
+}
+
+/// Whether `expr` is an `if` condition that binds: `let P = e && test`.
+fn is_let_chain(expr: &Expr) -> bool {
+    match expr {
+        Expr::Let(_) => true,
+        Expr::Binary(e) if matches!(e.op, syn::BinOp::And(_)) => {
+            is_let_chain(&e.left) || is_let_chain(&e.right)
+        }
+        Expr::Paren(e) => is_let_chain(&e.expr),
+        _ => false,
     }
 }
 
