@@ -316,6 +316,7 @@ mod branches {
         with (0), (2), (9);
 
         /// A local that must be dropped later is shadowed before an await.
+        #[allow(unused_variables, reason = "the shadowed local lives only to be dropped")]
         async fn shadowed_local_dropped_at_scope_end() -> u32 {
             let guard = Noisy::new("first");
             let guard = Noisy::new("second");

@@ -76,7 +76,12 @@ pub(crate) fn generate(
         future,
         ..
     } = &names;
-    let start_fields = analysis.params.iter().map(|p| &p.field);
+    let start_fields: Vec<_> = analysis.params.iter().map(|p| &p.field).collect();
+    let start_state = if start_fields.is_empty() {
+        quote!(#state::Start)
+    } else {
+        quote!(#state::Start { #(#start_fields),* })
+    };
     let (state_var, cx) = (hidden("__state"), hidden("__cx"));
     let poll = syn::Lifetime::new("'__poll", proc_macro2::Span::mixed_site());
 
@@ -120,7 +125,7 @@ pub(crate) fn generate(
             #try_items
             #trace_start
             #future::new(
-                #state::Start { #(#start_fields),* },
+                #start_state,
                 #[allow(
                     unreachable_code, // code after a suspension point in an expression
                     unused_mut, unused_variables, // locals only moved from state to state

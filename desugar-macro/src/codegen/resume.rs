@@ -121,8 +121,10 @@ impl<'a> Emitter<'a> {
     fn trace(&self, message: String) -> TokenStream {
         match &self.trace {
             Some(function) => {
-                let line = format!("[{function}] {message}");
-                quote!(::std::println!("{}", #line);)
+                let line = format!("[{function}] {message}")
+                    .replace('{', "{{")
+                    .replace('}', "}}");
+                quote!(::std::println!(#line);)
             }
             None => TokenStream::new(),
         }
@@ -152,11 +154,18 @@ impl<'a> Emitter<'a> {
         let mut stmts = Vec::new();
         self.forward_rest(&self.lowered.body.stmts, &mut stmts);
         let body = self.top_level(stmts);
-        quote! {
-            #projection::Start => {
+        let take = if fields.is_empty() {
+            quote!(#state_var.as_mut().take();)
+        } else {
+            quote! {
                 let #state::Start { #(#fields),* } = #state_var.as_mut().take() else {
                     ::core::unreachable!()
                 };
+            }
+        };
+        quote! {
+            #projection::Start => {
+                #take
                 #(#patterns)*
                 #body
             }
@@ -198,6 +207,11 @@ impl<'a> Emitter<'a> {
             let #state::#variant { #(#fields,)* .. } = #state_var.as_mut().take() else {
                 ::core::unreachable!()
             };
+        };
+        let take = if fields.is_empty() {
+            quote!(#state_var.as_mut().take();)
+        } else {
+            take
         };
         match point.kind {
             PointKind::Await(k) => {
@@ -245,7 +259,7 @@ impl<'a> Emitter<'a> {
     /// Ends the top level of an arm: a tail value becomes `Ready`.
     fn top_level(&mut self, mut stmts: Vec<Stmt>) -> TokenStream {
         for stmt in &mut stmts {
-            StripMarkers.visit_stmt_mut(stmt);
+            Tidy.visit_stmt_mut(stmt);
         }
         let diverged = stmts.iter().any(stmt_diverges);
         if !diverged {
@@ -1084,13 +1098,26 @@ fn block_contains_point(block: &Block, k: PointKind) -> bool {
     block.stmts.iter().any(|stmt| stmt_contains(stmt, k))
 }
 
-/// Removes the inert markers lowering put on await points and constructs.
-struct StripMarkers;
+/// The last touches to an arm: removes the inert markers lowering put on
+/// await points and constructs, and flattens a block whose only content is
+/// another block (re-entry nests them; both end at the same point, so
+/// nothing is dropped at a different time).
+struct Tidy;
 
-impl VisitMut for StripMarkers {
+impl VisitMut for Tidy {
     fn visit_attributes_mut(&mut self, attrs: &mut Vec<syn::Attribute>) {
         strip_marker(attrs);
         strip_transit_markers(attrs);
+    }
+
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        visit_mut::visit_block_mut(self, block);
+        while let [Stmt::Expr(Expr::Block(inner), _)] = block.stmts.as_mut_slice()
+            && inner.label.is_none()
+            && inner.attrs.is_empty()
+        {
+            block.stmts = std::mem::take(&mut inner.block.stmts);
+        }
     }
 }
 

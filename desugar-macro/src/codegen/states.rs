@@ -52,40 +52,68 @@ pub(super) fn items(
         let field = &param.field;
         quote!(#field: #ty)
     });
+    let start_body = if analysis.params.is_empty() {
+        quote!()
+    } else {
+        let fields = start_fields.clone();
+        quote!({ #(#fields,)* })
+    };
     let point_variants = analysis.points.iter().enumerate().map(|(p, point)| {
         let variant = &variants[p];
         let fields = point.carried.iter().map(|&b| {
             let (field, ty) = (names.field(b), names.ty(b));
             quote!(#field: #ty)
         });
-        let held: Vec<String> = point.carried.iter().map(|&b| format!("`{}`", names.field(b))).collect();
+        let held: Vec<String> = point
+            .carried
+            .iter()
+            .map(|&b| format!("`{}`", names.field(b)))
+            .collect();
         let locals = if held.is_empty() {
-            "no local lives across this point".to_owned()
+            "and no local: none lives across this point".to_owned()
         } else {
-            format!("then {}, the locals that live across this point", held.join(", "))
+            format!(
+                "then {}: the locals that live across this point",
+                held.join(", ")
+            )
         };
-        let on_line = |line: Option<usize>| line.map_or_else(String::new, |line| format!(" (line {line})"));
+        let drops = if held.is_empty() {
+            ""
+        } else {
+            " Dropping the future here drops them in this order."
+        };
+        let on_line =
+            |line: Option<usize>| line.map_or_else(String::new, |line| format!(" (line {line})"));
         let (summary, holds, own) = match point.kind {
             PointKind::Await(k) => {
                 let await_point = &lowered.awaits[k];
                 let future = names.future_of(p);
                 (
-                    format!(" Suspended at `{}`{}.", await_point.source, on_line(await_point.line)),
                     format!(
-                        " Holds the future it awaits, {locals}. Dropping the future here drops them \
-                         in this order."
+                        " Suspended at `{}`{}.",
+                        await_point.source,
+                        on_line(await_point.line)
                     ),
+                    format!(" Holds the future it awaits, {locals}.{drops}"),
                     quote!(__awaitee: ::core::mem::ManuallyDrop<#future>,),
                 )
             }
             PointKind::Loop(n) => {
                 let transit = &lowered.transits.loops[n];
                 (
-                    format!(" At the top of the {}{}'s body.", transit.construct, on_line(transit.line)),
+                    format!(
+                        " At the top of the {}{}'s body.",
+                        transit.construct,
+                        on_line(transit.line)
+                    ),
                     format!(
                         " A transit state: `poll` goes on from it at once, so the loop's code is \
                          written once. Holds {}.",
-                        if held.is_empty() { "nothing".to_owned() } else { held.join(", ") }
+                        if held.is_empty() {
+                            "nothing".to_owned()
+                        } else {
+                            held.join(", ")
+                        }
                     ),
                     quote!(),
                 )
@@ -94,7 +122,11 @@ pub(super) fn items(
                 let transit = &lowered.transits.joins[n];
                 let value = names.values[p].as_ref().expect("a join has a value");
                 (
-                    format!(" Just after the {}{}, with its value.", transit.construct, on_line(transit.line)),
+                    format!(
+                        " Just after the {}{}, with its value.",
+                        transit.construct,
+                        on_line(transit.line)
+                    ),
                     format!(
                         " A transit state: every branch comes here, so the code that follows is \
                          written once. Holds the value, {locals}."
@@ -169,6 +201,7 @@ pub(super) fn items(
         unit.to_token_stream()
     } else {
         quote! {
+            #[allow(clippy::single_match, reason = "one arm per await point; there may be one")]
             match self {
                 #(#drop_arms)*
                 _ => {}
@@ -181,7 +214,7 @@ pub(super) fn items(
         #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
         enum #state<#(#generics),*> {
             #[doc = #start_doc]
-            Start { #(#start_fields,)* },
+            Start #start_body,
             #(#point_variants,)*
             /// Returned: polling again panics, as a native `async fn` does.
             Done,

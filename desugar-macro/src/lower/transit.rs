@@ -217,11 +217,13 @@ impl Marker {
                     self.expr(&mut arm.body, after);
                 }
             }
-            // A loop body runs again: what follows it in the body awaits.
-            Expr::Loop(e) => self.block(&mut e.body.stmts, true),
+            // The end of a loop body goes back to the loop's own state, which
+            // needs no join: only what follows in the body counts.
+            Expr::Loop(e) => self.block(&mut e.body.stmts, false),
             Expr::While(e) => {
-                self.expr(&mut e.cond, true);
-                self.block(&mut e.body.stmts, true);
+                let body = block_contains_await(&e.body);
+                self.expr(&mut e.cond, body);
+                self.block(&mut e.body.stmts, false);
             }
             Expr::ForLoop(e) => {
                 self.expr(&mut e.expr, after);

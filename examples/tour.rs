@@ -1,0 +1,413 @@
+//! A tour of one `async fn`: its source, the state machine `#[desugar]`
+//! writes for it, and that machine running under an executor that says what
+//! it does. Run it with `cargo run --example tour`.
+//!
+//! What to watch for:
+//!
+//! 1. The state enum has one variant per `.await`, and each holds only what
+//!    lives across that `.await`. The function's body becomes a closure that
+//!    resumes whichever state the future is in.
+//! 2. Creating the future runs none of the body: `fetch()` is not even
+//!    called until the first poll.
+//! 3. The future has a fixed size, known at compile time, close to rustc's
+//!    own for the same body; it is `Send` and `!Unpin`, like rustc's.
+//! 4. Each poll runs the body up to the next `.await` that is not ready, then
+//!    returns `Pending`. The executor sleeps until a waker calls `wake()`
+//!    (here from another thread, as an I/O driver would), then polls again.
+//!    The `[example]` lines are printed by the generated `poll` itself,
+//!    because the function says `#[desugar::desugar(trace)]`.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::{Pin, pin};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
+use std::time::Duration;
+
+// The seed example, exactly as the file the snapshot test expands: the text
+// printed below and the code that runs are one and the same.
+include!("../tests/expand/seed.rs");
+
+/// The source of `example`, printed in section 1.
+const SOURCE: &str = include_str!("../tests/expand/seed.rs");
+
+/// What `#[desugar]` writes for it, printed in section 2. A snapshot test
+/// (`desugar-macro/src/snapshots.rs`) keeps this text equal to the real
+/// expansion, and `tests/expand_compiles.rs` compiles and runs it.
+const EXPANDED: &str = include_str!("../tests/expand/seed.expanded.rs");
+
+/// The same body, compiled by rustc's own lowering, to compare with.
+async fn example_native() {
+    let data = fetch().await;
+    let result = process(data);
+    save(result).await;
+}
+
+fn main() {
+    section("1. The async fn (tests/expand/seed.rs)");
+    println!("`fetch` and `save` return futures that are not ready on their first poll;");
+    println!("`process` is ordinary synchronous code.\n");
+    print_code(SOURCE);
+
+    section("2. What #[desugar] writes for it (tests/expand/seed.expanded.rs)");
+    show_expansion(EXPANDED);
+
+    section("3. Futures are lazy");
+    println!("let future = example();");
+    let future = example();
+    println!(
+        "`fetch()` has been called {} times: nothing of the body ran.",
+        FETCH_CALLS.load(Ordering::SeqCst)
+    );
+    println!("The future is a value in state `Start`; only `poll` moves it on.");
+
+    section("4. What the type says");
+    let native = example_native();
+    assert_send(&future); // a compile-time check: this line would not build otherwise
+    let rc = holds_rc_across_await();
+    let rc_native = holds_rc_across_await_native();
+    let (native_size, size) = (
+        std::mem::size_of_val(&native),
+        std::mem::size_of_val(&future),
+    );
+    println!("                                      rustc's async fn   #[desugar]");
+    row("size_of_val, in bytes", native_size, size);
+    row("Unpin", is_unpin!(native), is_unpin!(future));
+    row("Send", is_send!(native), is_send!(future));
+    row(
+        "Send, with an Rc held across .await",
+        is_send!(rc_native),
+        is_send!(rc),
+    );
+    drop((native, rc, rc_native));
+
+    println!("\nSize: fixed when the future is created, and known at compile time: room for the");
+    println!("largest state plus the state number. Here the largest state holds the future");
+    println!(
+        "`fetch()` returns ({} bytes; save's is {}).",
+        std::mem::size_of::<Leaf<String>>(),
+        std::mem::size_of::<Leaf<()>>()
+    );
+    if native_size != size {
+        println!("The two layouts differ a little: a plain enum can keep its tag in spare bits of");
+        println!("a field, while rustc's layout keeps it apart, among other choices.");
+    }
+    println!("\nUnpin: neither is. Once polled, a future must stay where it is (`Pin`): a state");
+    println!("may hold a future that points into itself. The executor pins it before polling.");
+    println!(
+        "By contrast `std::future::ready(1)`, written by hand and holding no such pointer,\n\
+         is Unpin: {}.",
+        is_unpin!(std::future::ready(1))
+    );
+    println!("\nSend: the future may move to another thread (what `tokio::spawn` requires)");
+    println!("exactly when all it holds across an `.await` is `Send`; an `Rc` is not.");
+
+    section("5. Polling it to the end");
+    println!("The executor polls; `[example]` lines come from the generated `poll`; indented");
+    println!("lines from the leaf futures and the helper threads that wake the task.\n");
+    run(future);
+    println!(
+        "\n`fetch()` has now been called {} time, during the first poll.",
+        FETCH_CALLS.load(Ordering::SeqCst)
+    );
+    println!("The three polls match the sketch of an event loop: poll, park on Pending, wake");
+    println!("when the event fires, poll again. `desugar::block_on` is this loop, silent.");
+}
+
+// --- the executor ----------------------------------------------------------
+
+/// Runs `future` to completion on this thread, printing every poll.
+///
+/// This is `desugar::block_on` with a running commentary: poll; on `Ready`
+/// stop; on `Pending` the future has handed our waker to whoever will make
+/// progress possible, so sleep until that someone calls `wake()`.
+fn run<F: Future>(future: F) -> F::Output
+where
+    F::Output: std::fmt::Debug,
+{
+    // A future must not move once polled: pin it here, on our stack.
+    let mut future = pin!(future);
+    let signal = Arc::new(Signal {
+        woken: AtomicBool::new(false),
+        thread: thread::current(),
+    });
+    let waker = Waker::from(Arc::clone(&signal));
+    let mut cx = Context::from_waker(&waker);
+    let mut polls = 0;
+    loop {
+        polls += 1;
+        println!("executor: poll #{polls}");
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            println!("executor: poll #{polls} -> Ready({output:?})");
+            return output;
+        }
+        println!("executor: poll #{polls} -> Pending: the thread sleeps until wake() is called");
+        // `park` may return spuriously; only a real wake-up counts.
+        while !signal.woken.swap(false, Ordering::SeqCst) {
+            thread::park();
+        }
+        println!("executor: woken up, polling again");
+    }
+}
+
+/// The waker's insides: a flag and the thread to unpark.
+struct Signal {
+    woken: AtomicBool,
+    thread: Thread,
+}
+
+impl Wake for Signal {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::SeqCst);
+        self.thread.unpark();
+    }
+}
+
+// --- the leaf futures --------------------------------------------------------
+
+/// How long a leaf's helper thread waits before the value "arrives".
+const DELAY: Duration = Duration::from_millis(100);
+
+/// How often `fetch()` has been called, to show that creating a future runs
+/// nothing.
+static FETCH_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// A future at the bottom of the tree, standing in for a socket read or a
+/// timer: on its first poll it is not ready, so it hands the waker to a
+/// helper thread that sleeps, marks the value ready and calls `wake()`.
+///
+/// (A real leaf would keep the waker of its latest poll, since a task may
+/// move between executors; this executor always passes the same one.)
+struct Leaf<T> {
+    name: &'static str,
+    value: Option<T>,
+    ready: Arc<AtomicBool>,
+    started: bool,
+}
+
+impl<T> Leaf<T> {
+    fn new(name: &'static str, value: T) -> Self {
+        Leaf {
+            name,
+            value: Some(value),
+            ready: Arc::new(AtomicBool::new(false)),
+            started: false,
+        }
+    }
+}
+
+impl<T: Unpin> Future for Leaf<T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = self.get_mut();
+        if this.ready.load(Ordering::SeqCst) {
+            println!("    {}: ready", this.name);
+            return Poll::Ready(this.value.take().expect("a leaf is not polled after Ready"));
+        }
+        if !this.started {
+            this.started = true;
+            let (name, ready, waker) = (this.name, Arc::clone(&this.ready), cx.waker().clone());
+            println!("    {name}: not ready; a helper thread will call wake() in {DELAY:?}");
+            thread::spawn(move || {
+                thread::sleep(DELAY);
+                println!("    [helper thread] {name} is ready: waker.wake()");
+                ready.store(true, Ordering::SeqCst);
+                waker.wake();
+            });
+        }
+        Poll::Pending
+    }
+}
+
+/// Starts fetching some data.
+fn fetch() -> Leaf<String> {
+    FETCH_CALLS.fetch_add(1, Ordering::SeqCst);
+    println!("    fetch() called: it returns a future");
+    Leaf::new("fetch", "hello".to_owned())
+}
+
+/// Synchronous work between the two awaits: no state transition.
+fn process(data: String) -> String {
+    println!("    process({data:?}): plain code, in the same poll");
+    data.to_uppercase()
+}
+
+/// Starts saving a result.
+fn save(result: String) -> Leaf<()> {
+    println!("    save({result:?}) called: it returns a future");
+    Leaf::new("save", ())
+}
+
+/// An `Rc` held across an `.await`: the future cannot be `Send`.
+#[desugar::desugar]
+async fn holds_rc_across_await() -> usize {
+    let shared = Rc::new(1);
+    fetch().await;
+    Rc::strong_count(&shared)
+}
+
+/// The same, compiled by rustc.
+async fn holds_rc_across_await_native() -> usize {
+    let shared = Rc::new(1);
+    fetch().await;
+    Rc::strong_count(&shared)
+}
+
+// --- printing ------------------------------------------------------------------
+
+/// Prints a section header.
+fn section(title: &str) {
+    println!(
+        "\n=== {title} {}\n",
+        "=".repeat(76_usize.saturating_sub(title.len()))
+    );
+}
+
+/// Prints code, indented to set it apart from the commentary.
+fn print_code(code: &str) {
+    for line in code.lines() {
+        println!("    {line}");
+    }
+}
+
+/// Prints one row of the table in section 4.
+fn row(what: &str, native: impl std::fmt::Display, desugared: impl std::fmt::Display) {
+    println!("{what:<38}{native:<19}{desugared}");
+}
+
+/// Prints the expansion in three parts, each with a word on what to look
+/// for. The parts are found by their first lines; if the generated code ever
+/// changes shape so that they are not found, the whole text is printed.
+fn show_expansion(expanded: &str) {
+    // Skip the snapshot's header comment: the section title says where it is.
+    let lines: Vec<&str> = expanded
+        .lines()
+        .skip_while(|line| line.starts_with("//"))
+        .collect();
+    let plumbing = find_item(&lines, "enum __ExampleStateProj");
+    let body = lines
+        .iter()
+        .position(|line| line.trim_start().starts_with("__ExampleFuture::new("))
+        .map(|at| {
+            // Include a `println!` that announces the creation, if any.
+            let created = lines[..at]
+                .iter()
+                .rposition(|l| l.contains("created in state Start"));
+            created.map_or(at, |c| c.saturating_sub(1))
+        });
+    let (Some(plumbing), Some(body)) = (plumbing, body) else {
+        print_code(expanded);
+        return;
+    };
+    if plumbing >= body {
+        print_code(expanded);
+        return;
+    }
+
+    println!("(a) The state enum. The seed's sketch has State0, State1 {{ data }} and Done;");
+    println!("    here they are Await0, Await1 and Done, plus Start (created, not yet polled)");
+    println!("    and Poisoned (a poll panicked). Await1 holds no `data`: `process(data)` has");
+    println!("    consumed it before the second .await, so only the future `save(result)`");
+    println!("    returned is kept (it owns `result`).\n");
+    print_code(&lines[..plumbing].join("\n"));
+
+    println!("\n(b) The plumbing, the same for every async fn: the pin projection (only the");
+    println!("    awaited future is pinned), the future type pairing the state with the");
+    println!("    closure that resumes it, its `poll`, and the `Drop` that cancels.\n");
+    print_code(&lines[plumbing..body].join("\n"));
+
+    println!("\n(c) The body, cut at each .await: this closure is what `poll` runs. Each arm");
+    println!("    resumes one state: poll the awaited future; if it is Pending, return Pending");
+    println!("    and stay in that state; if Ready, take the state's locals out, run on to the");
+    println!("    next .await, store the new state and go round the loop to poll it at once.\n");
+    print_code(&lines[body..].join("\n"));
+}
+
+/// The index of the first line of the item declared on the line containing
+/// `marker`, counting the doc comments and attributes above it.
+fn find_item(lines: &[&str], marker: &str) -> Option<usize> {
+    let mut at = lines.iter().position(|line| line.contains(marker))?;
+    while at > 0 {
+        let above = lines[at - 1].trim_start();
+        if above.starts_with("///") || above.starts_with("#[") {
+            at -= 1;
+        } else {
+            break;
+        }
+    }
+    Some(at)
+}
+
+// --- asking the type system ----------------------------------------------------
+
+/// Compiles only if the future is `Send`.
+fn assert_send<T: Send>(_: &T) {}
+
+/// Stands for the type of a value; used by `is_send!` and `is_unpin!`.
+struct Probe<T>(PhantomData<T>);
+
+impl<T> Probe<T> {
+    fn of(_: &T) -> Self {
+        Probe(PhantomData)
+    }
+}
+
+// "Is this type Send?" as a `bool`, by autoref specialization: method lookup
+// on `&Probe<T>` first tries the impl for `Probe<T>`, which exists only when
+// `T: Send`, and otherwise falls back to the one for `&Probe<T>`.
+trait YesSend {
+    fn is_send(&self) -> bool {
+        true
+    }
+}
+impl<T: Send> YesSend for Probe<T> {}
+trait NoSend {
+    fn is_send(&self) -> bool {
+        false
+    }
+}
+impl<T> NoSend for &Probe<T> {}
+
+trait YesUnpin {
+    fn is_unpin(&self) -> bool {
+        true
+    }
+}
+impl<T: Unpin> YesUnpin for Probe<T> {}
+trait NoUnpin {
+    fn is_unpin(&self) -> bool {
+        false
+    }
+}
+impl<T> NoUnpin for &Probe<T> {}
+
+/// `"yes"` if the value's type is `Send`.
+macro_rules! is_send {
+    ($value:expr) => {
+        if (&Probe::of(&$value)).is_send() {
+            "yes"
+        } else {
+            "no"
+        }
+    };
+}
+
+/// `"yes"` if the value's type is `Unpin`.
+macro_rules! is_unpin {
+    ($value:expr) => {
+        if (&Probe::of(&$value)).is_unpin() {
+            "yes"
+        } else {
+            "no"
+        }
+    };
+}
+use {is_send, is_unpin};
