@@ -1,27 +1,104 @@
 //! The `#[desugar]` attribute: an `async fn`, written out as the state
 //! machine rustc builds for it.
 //!
+//! rustc turns every `async fn` into an enum with a variant per `.await`
+//! and a `poll` that resumes whichever variant the future is in. This
+//! attribute writes that machine out as ordinary Rust, which `cargo expand`
+//! shows, and which behaves like rustc's: the same output and side effects
+//! in the same order, the same drops (on completion, early exit, panic and
+//! cancellation at every await), the same auto traits.
+//!
 //! ```
-//! # async fn fetch() -> u32 { 1 }
+//! use std::future::Future;
+//! use std::pin::pin;
+//! use std::task::{Context, Poll, Waker};
+//!
+//! # async fn fetch() -> u32 { 41 }
 //! # fn process(x: u32) -> u32 { x + 1 }
-//! # async fn save(_: u32) {}
+//! # async fn save(x: u32) -> u32 { x }
 //! #[desugar_macro::desugar]
-//! async fn example() {
+//! async fn example() -> u32 {
 //!     let data = fetch().await; // Start -> Await0
 //!     let result = process(data); // synchronous, no state transition
-//!     save(result).await; // Await0 -> Await1
+//!     save(result).await // Await0 -> Await1 -> Done
 //! }
-//! # let _ = example();
+//!
+//! let mut future = pin!(example()); // lazy: nothing has run yet
+//! let mut cx = Context::from_waker(Waker::noop());
+//! assert_eq!(future.as_mut().poll(&mut cx), Poll::Ready(42));
 //! ```
 //!
-//! `example()` now returns a future whose type you can read with
-//! `cargo expand`: an enum with a variant per `.await` (holding only the
-//! locals that live across it), a `Start` variant holding the arguments,
-//! `Done` and `Poisoned`, and a `poll` that matches on it. See the
-//! `codegen` module for the layout, and the project README for the tour.
+//! # What it expands to
 //!
-//! The crate is a thin entry over a testable core: [`desugar`] converts
-//! tokens and hands off to `expand`, which runs the stages in order.
+//! Inside the rewritten `fn example() -> impl Future<Output = u32>`:
+//!
+//! ```text
+//! enum __ExampleState<F0, F1> {
+//!     Start,                                       // created, holds the arguments
+//!     Await0 { __awaitee: ManuallyDrop<F0> },       // suspended at `fetch().await`
+//!     Await1 { __awaitee: ManuallyDrop<F1> },       // suspended at `save(result).await`
+//!     Done,
+//!     Poisoned,
+//! }
+//! // its pin projection, the future type and its `Drop` (cancellation), then:
+//! __ExampleFuture::new(__ExampleState::Start, move |mut __state, __cx| '__poll: loop {
+//!     match __state.as_mut().project() {
+//!         Start => { /* the body up to the first .await, then: */
+//!             let __awaitee = IntoFuture::into_future(fetch());
+//!             __state.set(Await0 { __awaitee: ManuallyDrop::new(__awaitee) });
+//!             continue '__poll;
+//!         }
+//!         Await0(__awaitee) => {
+//!             let __output = match __awaitee.poll(__cx) { Ready(v) => v, Pending => return Pending };
+//!             __state.as_mut().take();
+//!             let data = __output;
+//!             let result = process(data);
+//!             /* suspend at save(result).await into Await1 */
+//!         }
+//!         Await1(__awaitee) => { /* poll it; on Ready: */ return Ready(__output) }
+//!         Done => panic!("`async fn` resumed after completion"),
+//!         Poisoned => panic!("`async fn` resumed after panicking"),
+//!     }
+//! })
+//! ```
+//!
+//! Each `AwaitN` holds the awaited future and only the locals that live
+//! across that point, in drop order; a loop that awaits adds a `LoopN`
+//! state and a branch that awaits, followed by more awaits, a `JoinN`
+//! state, so that each piece of the body is written once. The modules say
+//! how: `lower` (cutting the body), `analysis` (what each state
+//! holds) and `codegen` (the code). The only `unsafe` is in the generated
+//! pin projection and in-place drops, each with its reason beside it.
+//!
+//! # What it does not do yet
+//!
+//! Methods (`self` receivers) are refused with an error saying so:
+//!
+//! ```compile_fail
+//! struct Counter;
+//! impl Counter {
+//!     #[desugar_macro::desugar]
+//!     async fn next(&self) -> u32 { 1 }
+//! }
+//! ```
+//!
+//! So is an `.await` inside a macro's arguments: await into a local first.
+//!
+//! ```compile_fail
+//! # async fn fetch() -> u32 { 1 }
+//! #[desugar_macro::desugar]
+//! async fn show() {
+//!     println!("{}", fetch().await);
+//! }
+//! ```
+//!
+//! A local that is borrowed by something alive across an `.await` (the
+//! awaited future itself, as in `read(&mut buf).await`, or a reference kept
+//! in a local) does not compile yet: the state moves its locals out while
+//! the body runs. And since the macro cannot see types, a local that may
+//! have been moved before an `.await` and is not used after it is dropped
+//! at the suspension point if it was not moved. The project README lists
+//! these limits.
 #![forbid(unsafe_code)]
 
 mod analysis;

@@ -43,8 +43,9 @@ pub(crate) struct Param {
     /// The parameter's pattern when it is not a plain name; the `Start` arm
     /// destructures the field with it, as rustc does.
     pub(crate) pattern: Option<syn::Pat>,
-    /// The binding of a parameter that is a plain name.
-    pub(crate) binding: Option<BindingId>,
+    /// The binding holding the argument: the parameter's name, or for a
+    /// pattern the hidden `__argN` it is matched from.
+    pub(crate) binding: BindingId,
 }
 
 /// Where the function can be resumed: an await point, or a transit point

@@ -97,7 +97,7 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
                 resolver.params.push(Param {
                     field: ident.ident.clone(),
                     pattern: None,
-                    binding: Some(binding),
+                    binding,
                 });
             }
             pattern => {
@@ -116,7 +116,7 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
                 resolver.params.push(Param {
                     field,
                     pattern: Some(pattern.clone()),
-                    binding: Some(binding),
+                    binding,
                 });
             }
         }

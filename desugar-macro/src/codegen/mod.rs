@@ -99,8 +99,9 @@ pub(crate) fn generate(
         ReturnType::Default => quote!(()),
         ReturnType::Type(_, ty) => ty.to_token_stream(),
     };
-    let names_impl_trait = output.to_string().contains("impl ");
-    let closure_output = if names_impl_trait {
+    // The closure's return type gives `return` and the tail the coercions a
+    // native `async fn` has; an `impl Trait` there cannot be written twice.
+    let closure_output = if mentions_impl_trait(&function.sig.output) {
         quote!()
     } else {
         quote!(-> ::core::task::Poll<#output>)
@@ -148,4 +149,17 @@ pub(crate) fn generate(
             )
         }
     })
+}
+
+/// Whether a return type contains `impl Trait`.
+fn mentions_impl_trait(output: &ReturnType) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_return_type(&mut finder, output);
+    finder.0
 }

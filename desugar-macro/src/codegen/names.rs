@@ -61,10 +61,8 @@ impl Names {
                 Span::call_site(),
             );
             field_names.insert(param.field.to_string());
-            if let Some(binding) = param.binding {
-                types[binding] = Some(name.clone());
-                fields[binding] = Some(param.field.clone());
-            }
+            types[param.binding] = Some(name.clone());
+            fields[param.binding] = Some(param.field.clone());
             generics.push(name);
         }
 
@@ -117,10 +115,7 @@ impl Names {
             param_types: analysis
                 .params
                 .iter()
-                .map(|p| match p.binding {
-                    Some(b) => types[b].clone().expect("a parameter has a type"),
-                    None => unreachable!("every parameter has a binding"),
-                })
+                .map(|p| types[p.binding].clone().expect("a parameter has a type"))
                 .collect(),
             types,
             fields,

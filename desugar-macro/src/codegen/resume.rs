@@ -1,4 +1,4 @@
-//! The arms of `poll`: the body, written once per state it can resume from.
+//! The arms of `poll`: the body, cut at each point it can resume from.
 //!
 //! The `Start` arm is the body as written, with each `.await` replaced by a
 //! *suspension*: evaluate the operand into a future, move it and the live
@@ -12,17 +12,23 @@
 //! point `N`: the code that remains to run, rebuilt around the hole the
 //! `.await` leaves, which `output` fills. Re-entering is structural:
 //!
-//! | where the `.await` is          | what the arm continues with                        |
-//! |--------------------------------|----------------------------------------------------|
-//! | a block's statement `i`        | locals of the block re-declared, statement `i`, the rest |
-//! | an operand                     | the expression, with that operand re-entered       |
-//! | an `if` / `match` condition    | the `if` / `match`, with the condition re-entered  |
-//! | an `if` branch or `match` arm  | that branch alone (the test has been made)         |
-//! | a `loop` or `while` body       | `'brk: { 'cont: { rest of body } loop { body } }`  |
+//! | where the point is             | what the arm continues with                          |
+//! |--------------------------------|------------------------------------------------------|
+//! | a block's statement `i`        | the block's locals re-declared, statement `i`, the rest |
+//! | an operand                     | the expression, with that operand re-entered         |
+//! | an `if` / `match` condition    | the `if` / `match`, with the condition re-entered    |
+//! | an `if` branch or `match` arm  | that branch alone (the test has been made)           |
+//! | a `loop` or `while` body       | `'brk: { 'cont: { rest of body } goto LoopN }`       |
 //!
 //! A `break` or `continue` whose loop was re-entered becomes a `break` to
-//! one of those labels. Everything is written only up to the first point
-//! where control certainly leaves the arm (a suspension or a `return`).
+//! one of those labels. Transit points (see `lower::transit`) are where
+//! this would write code twice: entering a loop that awaits goes to its
+//! `LoopN` state, whose arm writes the loop once, and finishing a
+//! branching construct followed by more awaits goes to its `JoinN` state,
+//! whose arm re-enters with the construct's value as the hole. Everything
+//! is written only up to the first point where control certainly leaves
+//! the arm (a transition or a `return`), so each piece of the body appears
+//! once in the live code of the expansion.
 //!
 //! `return value` becomes `return Poll::Ready(value)` and `?` is spelled
 //! out with the `__Try` helpers (see `try_op`): the arm is a closure, and
@@ -30,7 +36,7 @@
 //! dropped in the native order.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::quote;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Lifetime, Stmt};
 
@@ -141,10 +147,7 @@ impl<'a> Emitter<'a> {
             .analysis
             .params
             .iter()
-            .map(|param| match param.binding {
-                Some(binding) => self.binding_pattern(binding, true),
-                None => param.field.to_token_stream(),
-            })
+            .map(|param| self.binding_pattern(param.binding, true))
             .collect();
         let patterns = self.analysis.params.iter().filter_map(|param| {
             let pattern = param.pattern.as_ref()?;
