@@ -9,11 +9,11 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
         /// Suspended at `read(name).await` (line 5).
         ///
         /// Holds the future it awaits, and no local: none lives across this point.
-        Await0 { __awaitee: ::core::mem::ManuallyDrop<F0> },
+        Await0 { __awaitee: ::core::mem::MaybeUninit<F0> },
         /// Suspended at `double(n).await` (line 10).
         ///
         /// Holds the future it awaits, then `text`: the locals that live across this point. Dropping the future here drops them in this order.
-        Await1 { __awaitee: ::core::mem::ManuallyDrop<F1>, text: Text },
+        Await1 { __awaitee: ::core::mem::MaybeUninit<F1>, text: Text },
         /// Returned: polling again panics, as a native `async fn` does.
         Done,
         /// A poll panicked, or a state's values were just moved out: polling again panics.
@@ -32,20 +32,20 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
     #[allow(non_camel_case_types)]
     impl<Name, F0, F1, Text> __LoadState<Name, F0, F1, Text> {
         /// The pin projection, written out. Sound because the awaited future is never moved:
-        /// it sits behind `ManuallyDrop` and is only ever dropped in place (`drop_awaitee`),
-        /// and the state is never moved out of its pin (`take` and `poison` replace it in
-        /// place).
+        /// it sits in a `MaybeUninit`, is written in place, and is only ever dropped in place
+        /// (`drop_awaitee`), and the state is never moved out of its pin (`take` and
+        /// `poison` replace it in place).
         fn project(self: ::core::pin::Pin<&mut Self>) -> __LoadStateProj<'_, F0, F1> {
             match unsafe { self.get_unchecked_mut() } {
                 Self::Start { .. } => __LoadStateProj::Start,
                 Self::Await0 { __awaitee, .. } => {
                     __LoadStateProj::Await0(unsafe {
-                        ::core::pin::Pin::new_unchecked(&mut **__awaitee)
+                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
                     })
                 }
                 Self::Await1 { __awaitee, .. } => {
                     __LoadStateProj::Await1(unsafe {
-                        ::core::pin::Pin::new_unchecked(&mut **__awaitee)
+                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
                     })
                 }
                 Self::Done => __LoadStateProj::Done,
@@ -93,12 +93,8 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
                 reason = "one arm per await point; there may be one"
             )]
             match self {
-                Self::Await0 { __awaitee, .. } => {
-                    unsafe { ::core::mem::ManuallyDrop::drop(__awaitee) }
-                }
-                Self::Await1 { __awaitee, .. } => {
-                    unsafe { ::core::mem::ManuallyDrop::drop(__awaitee) }
-                }
+                Self::Await0 { __awaitee, .. } => unsafe { __awaitee.assume_init_drop() }
+                Self::Await1 { __awaitee, .. } => unsafe { __awaitee.assume_init_drop() }
                 _ => {}
             }
             ::core::mem::forget(guard);
@@ -265,7 +261,7 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
                             );
                             __state
                                 .set(__LoadState::Await0 {
-                                    __awaitee: ::core::mem::ManuallyDrop::new(__awaitee),
+                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
                                 });
                             continue '__poll;
                         };
@@ -306,7 +302,7 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
                             );
                             __state
                                 .set(__LoadState::Await1 {
-                                    __awaitee: ::core::mem::ManuallyDrop::new(__awaitee),
+                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
                                     text,
                                 });
                             continue '__poll;

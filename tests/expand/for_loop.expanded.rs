@@ -13,11 +13,7 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
         /// Suspended at `double(i).await` (line 7).
         ///
         /// Holds the future it awaits, then `__iter0`, `total`: the locals that live across this point. Dropping the future here drops them in this order.
-        Await0 {
-            __awaitee: ::core::mem::ManuallyDrop<F0>,
-            __iter0: Iter0,
-            total: Total,
-        },
+        Await0 { __awaitee: ::core::mem::MaybeUninit<F0>, __iter0: Iter0, total: Total },
         /// Returned: polling again panics, as a native `async fn` does.
         Done,
         /// A poll panicked, or a state's values were just moved out: polling again panics.
@@ -36,15 +32,15 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
     #[allow(non_camel_case_types)]
     impl<N, F0, Total, Iter0> __SumState<N, F0, Total, Iter0> {
         /// The pin projection, written out. Sound because the awaited future is never moved:
-        /// it sits behind `ManuallyDrop` and is only ever dropped in place (`drop_awaitee`),
-        /// and the state is never moved out of its pin (`take` and `poison` replace it in
-        /// place).
+        /// it sits in a `MaybeUninit`, is written in place, and is only ever dropped in place
+        /// (`drop_awaitee`), and the state is never moved out of its pin (`take` and
+        /// `poison` replace it in place).
         fn project(self: ::core::pin::Pin<&mut Self>) -> __SumStateProj<'_, F0> {
             match unsafe { self.get_unchecked_mut() } {
                 Self::Start { .. } => __SumStateProj::Start,
                 Self::Await0 { __awaitee, .. } => {
                     __SumStateProj::Await0(unsafe {
-                        ::core::pin::Pin::new_unchecked(&mut **__awaitee)
+                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
                     })
                 }
                 Self::Loop0 { .. } => __SumStateProj::Loop0,
@@ -93,9 +89,7 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
                 reason = "one arm per await point; there may be one"
             )]
             match self {
-                Self::Await0 { __awaitee, .. } => {
-                    unsafe { ::core::mem::ManuallyDrop::drop(__awaitee) }
-                }
+                Self::Await0 { __awaitee, .. } => unsafe { __awaitee.assume_init_drop() }
                 _ => {}
             }
             ::core::mem::forget(guard);
@@ -219,7 +213,7 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
                                         );
                                         __state
                                             .set(__SumState::Await0 {
-                                                __awaitee: ::core::mem::ManuallyDrop::new(__awaitee),
+                                                __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
                                                 __iter0,
                                                 total,
                                             });

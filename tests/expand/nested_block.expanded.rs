@@ -9,12 +9,12 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         /// Suspended at `double(1).await` (line 8).
         ///
         /// Holds the future it awaits, then `inner`, `outer`: the locals that live across this point. Dropping the future here drops them in this order.
-        Await0 { __awaitee: ::core::mem::ManuallyDrop<F0>, inner: Inner, outer: Outer },
+        Await0 { __awaitee: ::core::mem::MaybeUninit<F0>, inner: Inner, outer: Outer },
         /// Suspended at `double(2).await` (line 11).
         ///
         /// Holds the future it awaits, then `inner_len`, `outer`: the locals that live across this point. Dropping the future here drops them in this order.
         Await1 {
-            __awaitee: ::core::mem::ManuallyDrop<F1>,
+            __awaitee: ::core::mem::MaybeUninit<F1>,
             inner_len: InnerLen,
             outer: Outer,
         },
@@ -36,20 +36,20 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
     #[allow(non_camel_case_types)]
     impl<F0, F1, Outer, Inner, InnerLen> __NestedState<F0, F1, Outer, Inner, InnerLen> {
         /// The pin projection, written out. Sound because the awaited future is never moved:
-        /// it sits behind `ManuallyDrop` and is only ever dropped in place (`drop_awaitee`),
-        /// and the state is never moved out of its pin (`take` and `poison` replace it in
-        /// place).
+        /// it sits in a `MaybeUninit`, is written in place, and is only ever dropped in place
+        /// (`drop_awaitee`), and the state is never moved out of its pin (`take` and
+        /// `poison` replace it in place).
         fn project(self: ::core::pin::Pin<&mut Self>) -> __NestedStateProj<'_, F0, F1> {
             match unsafe { self.get_unchecked_mut() } {
                 Self::Start { .. } => __NestedStateProj::Start,
                 Self::Await0 { __awaitee, .. } => {
                     __NestedStateProj::Await0(unsafe {
-                        ::core::pin::Pin::new_unchecked(&mut **__awaitee)
+                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
                     })
                 }
                 Self::Await1 { __awaitee, .. } => {
                     __NestedStateProj::Await1(unsafe {
-                        ::core::pin::Pin::new_unchecked(&mut **__awaitee)
+                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
                     })
                 }
                 Self::Done => __NestedStateProj::Done,
@@ -97,12 +97,8 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
                 reason = "one arm per await point; there may be one"
             )]
             match self {
-                Self::Await0 { __awaitee, .. } => {
-                    unsafe { ::core::mem::ManuallyDrop::drop(__awaitee) }
-                }
-                Self::Await1 { __awaitee, .. } => {
-                    unsafe { ::core::mem::ManuallyDrop::drop(__awaitee) }
-                }
+                Self::Await0 { __awaitee, .. } => unsafe { __awaitee.assume_init_drop() }
+                Self::Await1 { __awaitee, .. } => unsafe { __awaitee.assume_init_drop() }
                 _ => {}
             }
             ::core::mem::forget(guard);
@@ -215,7 +211,7 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
                                 );
                                 __state
                                     .set(__NestedState::Await0 {
-                                        __awaitee: ::core::mem::ManuallyDrop::new(__awaitee),
+                                        __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
                                         inner,
                                         outer,
                                     });
@@ -247,7 +243,7 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
                             );
                             __state
                                 .set(__NestedState::Await1 {
-                                    __awaitee: ::core::mem::ManuallyDrop::new(__awaitee),
+                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
                                     inner_len,
                                     outer,
                                 });

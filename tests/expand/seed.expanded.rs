@@ -9,11 +9,11 @@ fn example() -> impl ::core::future::Future<Output = ()> {
         /// Suspended at `fetch().await` (line 5).
         ///
         /// Holds the future it awaits, and no local: none lives across this point.
-        Await0 { __awaitee: ::core::mem::ManuallyDrop<F0> },
+        Await0 { __awaitee: ::core::mem::MaybeUninit<F0> },
         /// Suspended at `save(result).await` (line 7).
         ///
         /// Holds the future it awaits, and no local: none lives across this point.
-        Await1 { __awaitee: ::core::mem::ManuallyDrop<F1> },
+        Await1 { __awaitee: ::core::mem::MaybeUninit<F1> },
         /// Returned: polling again panics, as a native `async fn` does.
         Done,
         /// A poll panicked, or a state's values were just moved out: polling again panics.
@@ -32,20 +32,20 @@ fn example() -> impl ::core::future::Future<Output = ()> {
     #[allow(non_camel_case_types)]
     impl<F0, F1> __ExampleState<F0, F1> {
         /// The pin projection, written out. Sound because the awaited future is never moved:
-        /// it sits behind `ManuallyDrop` and is only ever dropped in place (`drop_awaitee`),
-        /// and the state is never moved out of its pin (`take` and `poison` replace it in
-        /// place).
+        /// it sits in a `MaybeUninit`, is written in place, and is only ever dropped in place
+        /// (`drop_awaitee`), and the state is never moved out of its pin (`take` and
+        /// `poison` replace it in place).
         fn project(self: ::core::pin::Pin<&mut Self>) -> __ExampleStateProj<'_, F0, F1> {
             match unsafe { self.get_unchecked_mut() } {
                 Self::Start { .. } => __ExampleStateProj::Start,
                 Self::Await0 { __awaitee, .. } => {
                     __ExampleStateProj::Await0(unsafe {
-                        ::core::pin::Pin::new_unchecked(&mut **__awaitee)
+                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
                     })
                 }
                 Self::Await1 { __awaitee, .. } => {
                     __ExampleStateProj::Await1(unsafe {
-                        ::core::pin::Pin::new_unchecked(&mut **__awaitee)
+                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
                     })
                 }
                 Self::Done => __ExampleStateProj::Done,
@@ -93,12 +93,8 @@ fn example() -> impl ::core::future::Future<Output = ()> {
                 reason = "one arm per await point; there may be one"
             )]
             match self {
-                Self::Await0 { __awaitee, .. } => {
-                    unsafe { ::core::mem::ManuallyDrop::drop(__awaitee) }
-                }
-                Self::Await1 { __awaitee, .. } => {
-                    unsafe { ::core::mem::ManuallyDrop::drop(__awaitee) }
-                }
+                Self::Await0 { __awaitee, .. } => unsafe { __awaitee.assume_init_drop() }
+                Self::Await1 { __awaitee, .. } => unsafe { __awaitee.assume_init_drop() }
                 _ => {}
             }
             ::core::mem::forget(guard);
@@ -200,7 +196,7 @@ fn example() -> impl ::core::future::Future<Output = ()> {
                             );
                             __state
                                 .set(__ExampleState::Await0 {
-                                    __awaitee: ::core::mem::ManuallyDrop::new(__awaitee),
+                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
                                 });
                             ::std::println!(
                                 "[example] Start -> Await0: suspended at `fetch().await`"
@@ -231,7 +227,7 @@ fn example() -> impl ::core::future::Future<Output = ()> {
                             );
                             __state
                                 .set(__ExampleState::Await1 {
-                                    __awaitee: ::core::mem::ManuallyDrop::new(__awaitee),
+                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
                                 });
                             ::std::println!(
                                 "[example] Await0 -> Await1: suspended at `save(result).await`"

@@ -22,7 +22,7 @@
 //! a call that could have consumed it, and is documented.
 
 use super::BindingId;
-use super::scope::{Mention, Resolved};
+use super::scope::{Mention, Resolved, exclusive};
 
 /// For each await point, the bindings its state holds, innermost first,
 /// and the deferred bindings still unassigned there but used after it.
@@ -44,25 +44,35 @@ pub(super) fn carried(resolved: &Resolved) -> (Vec<Vec<BindingId>>, Vec<Vec<Bind
                 .iter()
                 .copied()
                 .filter(|&binding| {
+                    // `m` can run after the point, or before it (then the
+                    // point runs after `m`), on some path.
+                    let after = |m: &Mention| {
+                        (m.position > site.position && !exclusive(&m.branches, &site.branches))
+                            || shares_loop(m, binding)
+                    };
+                    let before = |m: &Mention| {
+                        (m.position < site.position && !exclusive(&m.branches, &site.branches))
+                            || shares_loop(m, binding)
+                    };
                     let mut mentions = resolved.mentions.iter().filter(|m| m.binding == binding);
-                    let used_after = mentions
-                        .clone()
-                        .any(|m| m.position > site.position || shares_loop(m, binding));
+                    let used_after = mentions.clone().any(after);
+                    let may_have_moved = mentions.any(|m| m.may_move && before(m));
                     let assigned = !resolved.bindings[binding].deferred
-                        || resolved.assignments.iter().any(|a| {
-                            a.binding == binding
-                                && (a.position < site.position || shares_loop(a, binding))
-                        });
+                        || resolved
+                            .assignments
+                            .iter()
+                            .any(|a| a.binding == binding && before(a));
                     if !assigned {
                         if used_after {
                             unassigned.push(binding);
                         }
                         return false;
                     }
-                    let may_have_moved = mentions.any(|m| {
-                        m.may_move && (m.position < site.position || shares_loop(m, binding))
-                    });
-                    used_after || (!may_have_moved && !resolved.bindings[binding].drop_free)
+                    // A binding the awaited future may borrow stays in the
+                    // state, in place, for as long as that future lives.
+                    site.borrowed.contains(&binding)
+                        || used_after
+                        || (!may_have_moved && !resolved.bindings[binding].drop_free)
                 })
                 .collect();
             // Declaration order is binding order; drop order is its reverse.

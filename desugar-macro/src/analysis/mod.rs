@@ -58,6 +58,9 @@ pub(crate) enum PointKind {
     Loop(usize),
     /// After branching construct `N`, with its value.
     Join(usize),
+    /// Entering shared branch `N`: the `else` of an `if`, or the right
+    /// operand of `&&` / `||`, whose condition awaits.
+    Branch(usize),
 }
 
 /// A state of the machine besides `Start`, `Done` and `Poisoned`.
@@ -69,6 +72,9 @@ pub(crate) struct Point {
     /// The bindings declared with `let x;` that are still unassigned there
     /// but assigned after it: the resumed code declares them again.
     pub(crate) unassigned: Vec<BindingId>,
+    /// For an await point, the held bindings its future may borrow, in
+    /// declaration order: the future is made from them where they lie.
+    pub(crate) borrowed: Vec<BindingId>,
 }
 
 /// The result of the analysis.
@@ -104,8 +110,14 @@ pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysi
         .iter()
         .zip(carried)
         .zip(unassigned)
-        .map(|(((kind, _), carried), unassigned)| Point {
+        .map(|(((kind, site), carried), unassigned)| Point {
             kind: *kind,
+            borrowed: site
+                .borrowed
+                .iter()
+                .copied()
+                .filter(|b| carried.contains(b))
+                .collect(),
             carried,
             unassigned,
         })
@@ -160,7 +172,9 @@ fn rename_shadowed(
                             || "an `.await`".to_owned(),
                             |line| format!("the `.await` on line {line}"),
                         ),
-                        PointKind::Loop(_) | PointKind::Join(_) => "a later `.await`".to_owned(),
+                        PointKind::Loop(_) | PointKind::Join(_) | PointKind::Branch(_) => {
+                            "a later `.await`".to_owned()
+                        }
                     };
                     let error = syn::Error::new(
                         resolved.bindings[binding].ident.span(),

@@ -23,7 +23,9 @@ use quote::format_ident;
 use syn::{Expr, FnArg, Pat, Signature, Stmt};
 
 use super::{Binding, BindingId, Param, PointKind};
-use crate::lower::{await_index, construct_attrs, contains_await, join_index, loop_index};
+use crate::lower::{
+    await_index, branch_index, construct_attrs, contains_await, join_index, loop_index,
+};
 
 /// Where a binding lives, which is where the resumed code re-declares it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -48,6 +50,10 @@ pub(super) struct Mention {
     /// The address of the name in the lowered body, where it can be
     /// renamed; `None` inside macro arguments.
     pub(super) site: Option<usize>,
+    /// Inside a closure or `async` block that captures by reference.
+    pub(super) captured: bool,
+    /// The branches the mention is in (see [`exclusive`]).
+    pub(super) branches: Vec<(usize, usize)>,
     pub(super) position: usize,
     pub(super) may_move: bool,
     pub(super) loops: Vec<usize>,
@@ -58,6 +64,21 @@ pub(super) struct AwaitSite {
     pub(super) position: usize,
     pub(super) in_scope: Vec<BindingId>,
     pub(super) loops: Vec<usize>,
+    /// For an await point, the bindings its operand may borrow: the future
+    /// it makes may hold a reference to them while suspended.
+    pub(super) borrowed: Vec<BindingId>,
+    /// The branches the point is in (see [`exclusive`]).
+    pub(super) branches: Vec<(usize, usize)>,
+}
+
+/// Whether two positions are in different branches of one `if` or
+/// `match`, so that neither runs after the other (but in a next iteration
+/// of a loop around both, which liveness checks apart).
+pub(super) fn exclusive(a: &[(usize, usize)], b: &[(usize, usize)]) -> bool {
+    a.iter()
+        .zip(b)
+        .find(|(x, y)| x != y)
+        .is_some_and(|(x, y)| x.0 == y.0)
 }
 
 /// Everything resolution learns about a body.
@@ -145,6 +166,16 @@ struct Resolver {
     declared_site: Vec<Option<usize>>,
     /// Whether the names being declared can be renamed in place.
     renamable: bool,
+    /// How many closures or `async` blocks that capture by reference
+    /// surround the current position.
+    captures: usize,
+    /// How many `move` closures or `async move` blocks surround the
+    /// current position: what they name, they take by value.
+    moves: usize,
+    /// The branches around the current position: (construct, branch).
+    branches: Vec<(usize, usize)>,
+    /// Counter for the constructs that branch.
+    constructs: usize,
     mentions: Vec<Mention>,
     assignments: Vec<Mention>,
     sites: Vec<(PointKind, AwaitSite)>,
@@ -216,10 +247,24 @@ impl Resolver {
                 binding,
                 site,
                 position,
-                may_move: use_ == Use::Value,
+                may_move: use_ == Use::Value || self.moves > 0,
+                captured: self.captures > 0,
+                branches: self.branches.clone(),
                 loops: self.loops.clone(),
             });
         }
+    }
+
+    /// A new branching construct.
+    fn branching(&mut self) -> usize {
+        self.constructs += 1;
+        self.constructs
+    }
+
+    fn in_branch(&mut self, construct: usize, branch: usize, f: impl FnOnce(&mut Self)) {
+        self.branches.push((construct, branch));
+        f(self);
+        self.branches.pop();
     }
 
     fn pending_scope(&self) -> Scope {
@@ -242,6 +287,8 @@ impl Resolver {
                 position,
                 in_scope,
                 loops: self.loops.clone(),
+                borrowed: Vec::new(),
+                branches: self.branches.clone(),
             },
         ));
     }
@@ -410,6 +457,8 @@ impl Resolver {
                     self.assignments.push(Mention {
                         binding,
                         site: None,
+                        captured: false,
+                        branches: self.branches.clone(),
                         position,
                         may_move: false,
                         loops,
@@ -429,6 +478,9 @@ impl Resolver {
                 };
                 if matches!(binary.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) {
                     self.expr(&binary.left, left);
+                    if let Some(n) = branch_index(&binary.attrs) {
+                        self.site(PointKind::Branch(n));
+                    }
                     self.expr(&binary.right, right);
                 } else {
                     self.operands([(&*binary.left, left), (&*binary.right, right)]);
@@ -436,7 +488,8 @@ impl Resolver {
             }
             Expr::Call(call) => {
                 let args = call.args.iter().map(|a| (a, Use::Value));
-                self.operands(std::iter::once((&*call.func, Use::Place)).chain(args));
+                // Calling a local closure may consume it (`FnOnce`).
+                self.operands(std::iter::once((&*call.func, Use::Value)).chain(args));
             }
             Expr::MethodCall(call) => {
                 let receiver = if consumes_receiver(&call.method) {
@@ -465,15 +518,31 @@ impl Resolver {
             Expr::Return(e) => e.expr.iter().for_each(|v| self.expr(v, Use::Value)),
             Expr::Break(e) => e.expr.iter().for_each(|v| self.expr(v, Use::Value)),
             Expr::Await(e) => {
+                let first = self.mentions.len();
+                let position = self.position;
                 self.expr(&e.base, Use::Value);
                 if let Some(index) = await_index(e) {
+                    // What the operand names in place, or captures by
+                    // reference, declared before it: the future may borrow it.
+                    let mut borrowed: Vec<BindingId> = self.mentions[first..]
+                        .iter()
+                        .filter(|m| !m.may_move || m.captured)
+                        .map(|m| m.binding)
+                        .filter(|&b| self.declared_at[b] <= position)
+                        .collect();
+                    borrowed.sort_unstable();
+                    borrowed.dedup();
                     self.site(PointKind::Await(index));
+                    self.sites.last_mut().expect("just recorded").1.borrowed = borrowed;
                 }
             }
             Expr::Let(e) => {
                 // The bindings go into the frame the caller opened for the
                 // body this condition guards.
-                let use_ = if binds_by_value(&e.pat) {
+                // A scrutinee lowering named (`__scrutineeN`) is tested again
+                // by the arms after this one, as the `match` it came from
+                // would: a binding in this arm does not move it.
+                let use_ = if binds_by_value(&e.pat) && !is_named_scrutinee(&e.expr) {
                     Use::Value
                 } else {
                     Use::Place
@@ -482,14 +551,20 @@ impl Resolver {
                 self.declare_pattern(&e.pat, self.pending_scope(), false);
             }
             Expr::If(e) => {
+                let id = self.branching();
                 self.in_frame(|this| {
                     this.pending.push(Scope::of(&e.then_branch));
                     this.expr(&e.cond, Use::Value);
                     this.pending.pop();
-                    this.block(&e.then_branch);
+                    this.in_branch(id, 0, |this| this.block(&e.then_branch));
                 });
                 if let Some((_, branch)) = &e.else_branch {
-                    self.expr(branch, Use::Value);
+                    self.in_branch(id, 1, |this| {
+                        if let Some(n) = branch_index(&e.attrs) {
+                            this.site(PointKind::Branch(n));
+                        }
+                        this.expr(branch, Use::Value);
+                    });
                 }
             }
             Expr::While(e) => self.in_loop(loop_index(&e.attrs), |this| {
@@ -517,23 +592,40 @@ impl Resolver {
                     Use::Place
                 };
                 self.expr(&e.expr, use_);
-                for arm in &e.arms {
-                    self.in_frame(|this| {
-                        this.declare_pattern(&arm.pat, Scope::of(arm), false);
-                        this.expr(&arm.body, Use::Value);
+                let id = self.branching();
+                for (i, arm) in e.arms.iter().enumerate() {
+                    self.in_branch(id, i, |this| {
+                        this.in_frame(|this| {
+                            this.declare_pattern(&arm.pat, Scope::of(arm), false);
+                            this.expr(&arm.body, Use::Value);
+                        });
                     });
                 }
             }
             Expr::Block(e) => self.block(&e.block),
             Expr::Unsafe(e) => self.block(&e.block),
             Expr::Const(e) => self.block(&e.block),
-            Expr::Closure(closure) => self.in_frame(|this| {
-                for input in &closure.inputs {
-                    this.declare_pattern(input, Scope::of(closure), false);
-                }
-                this.expr(&closure.body, Use::Value);
-            }),
-            Expr::Async(e) => self.block(&e.block),
+            Expr::Closure(closure) => {
+                let by_reference = closure.capture.is_none();
+                self.captures += usize::from(by_reference);
+                self.moves += usize::from(!by_reference);
+                self.in_frame(|this| {
+                    for input in &closure.inputs {
+                        this.declare_pattern(input, Scope::of(closure), false);
+                    }
+                    this.expr(&closure.body, Use::Value);
+                });
+                self.captures -= usize::from(by_reference);
+                self.moves -= usize::from(!by_reference);
+            }
+            Expr::Async(e) => {
+                let by_reference = e.capture.is_none();
+                self.captures += usize::from(by_reference);
+                self.moves += usize::from(!by_reference);
+                self.block(&e.block);
+                self.captures -= usize::from(by_reference);
+                self.moves -= usize::from(!by_reference);
+            }
             Expr::Macro(e) => self.mac(&e.mac),
             _ => {}
         }
@@ -678,6 +770,11 @@ fn is_binding_name(ident: &Ident) -> bool {
     ident
         .to_string()
         .starts_with(|c: char| c.is_lowercase() || c == '_')
+}
+
+/// Whether `expr` is a scrutinee that lowering named.
+fn is_named_scrutinee(expr: &Expr) -> bool {
+    matches!(expr, Expr::Path(path) if path.path.get_ident().is_some_and(|i| i.to_string().starts_with("__scrutinee")))
 }
 
 /// Whether a pattern moves what it matches: it binds a name by value.

@@ -47,7 +47,7 @@ pub(super) struct Names {
 impl Names {
     pub(super) fn new(function: &Ident, analysis: &Analysis) -> Names {
         let camel = camel_case(&function.to_string());
-        let mut taken: HashSet<String> = HashSet::from(["R".to_owned(), "O".to_owned()]);
+        let mut taken: HashSet<String> = ["R", "O", "M"].into_iter().map(str::to_owned).collect();
         let mut field_names: HashSet<String> =
             HashSet::from(["__awaitee".to_owned(), "__value".to_owned()]);
         let mut types = vec![None; analysis.bindings.len()];
@@ -74,6 +74,7 @@ impl Names {
                 PointKind::Await(k) => (format_ident!("Await{}", k), Some(format!("F{k}"))),
                 PointKind::Loop(n) => (format_ident!("Loop{}", n), None),
                 PointKind::Join(n) => (format_ident!("Join{}", n), Some(format!("V{n}"))),
+                PointKind::Branch(n) => (format_ident!("Branch{}", n), None),
             };
             variants.push(variant);
             let value = value.map(|v| Ident::new(&unique(&mut taken, &v), Span::call_site()));

@@ -44,8 +44,8 @@ use super::flow::{diverges, stmt_diverges};
 use super::names::Names;
 use crate::analysis::{Analysis, PointKind, Scope};
 use crate::lower::{
-    Lowered, await_index, construct_attrs, construct_attrs_mut, is_effect_free, join_index,
-    loop_index, strip_marker, strip_transit_markers,
+    Lowered, await_index, branch_index, construct_attrs, construct_attrs_mut, is_effect_free,
+    join_index, loop_index, strip_marker, strip_transit_markers,
 };
 use syn::visit::Visit;
 
@@ -236,7 +236,7 @@ impl<'a> Emitter<'a> {
                     }
                 }
             }
-            PointKind::Loop(_) | PointKind::Join(_) => quote! {
+            PointKind::Loop(_) | PointKind::Join(_) | PointKind::Branch(_) => quote! {
                 #projection::#variant => {
                     #take
                     #body
@@ -334,26 +334,116 @@ impl<'a> Emitter<'a> {
 
     /// The suspension at await point `k`: the operand becomes the future
     /// the new state holds, with the locals that live across the point.
-    fn suspend(&self, k: usize, operand: Expr) -> Expr {
+    fn suspend(&mut self, k: usize, operand: Expr) -> Expr {
         let p = self.analysis.point(PointKind::Await(k));
         let awaitee = hidden("__awaitee");
         let point = &self.lowered.awaits[k];
-        let prepare: Stmt = syn::parse_quote_spanned! {point.span=>
-            let #awaitee = ::core::future::IntoFuture::into_future(#operand);
+        let note = format!("suspended at `{}`", point.source);
+        let borrowed = &self.analysis.points[p].borrowed;
+        if borrowed.is_empty() {
+            let prepare: Stmt = syn::parse_quote_spanned! {point.span=>
+                let #awaitee = ::core::future::IntoFuture::into_future(#operand);
+            };
+            let own = quote!(__awaitee: ::core::mem::MaybeUninit::new(#awaitee),);
+            return self.transition(p, vec![prepare], own, &note);
+        }
+        self.lending_suspend(p, k, operand, &note)
+    }
+
+    /// The suspension at await point `k` when its future borrows locals:
+    /// store the state first, with an empty slot for the future, then make
+    /// the future from the locals where they now lie (see `states`).
+    ///
+    /// ```text
+    /// __state.set(State::AwaitK { __awaitee: MaybeUninit::uninit(), buf, .. });
+    /// let (__slot, __make, __borrowed0) = unsafe { __state.as_mut().lend_awaitk(
+    ///     async move |buf| read(&mut (*buf)).await) };
+    /// __slot.write(__make(unsafe { &mut *__borrowed0 }));
+    /// continue '__poll;
+    /// ```
+    fn lending_suspend(&mut self, p: usize, k: usize, operand: Expr, note: &str) -> Expr {
+        let point = &self.analysis.points[p];
+        let idents: Vec<Ident> = point
+            .borrowed
+            .iter()
+            .map(|&b| self.analysis.bindings[b].ident.clone())
+            .collect();
+        if let Some(span) = leaves_expression(&operand) {
+            self.error(syn::Error::new(
+                span,
+                format!(
+                    "`#[desugar]` does not support `?`, `return`, `break` or `continue` in an \
+                     awaited expression that borrows {} yet: compute that part into a local first",
+                    idents
+                        .iter()
+                        .map(|i| format!("`{i}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        let mut operand = operand;
+        InPlace(&idents).visit_expr_mut(&mut operand);
+        let (state_var, slot, make) = (hidden("__state"), hidden("__slot"), hidden("__make"));
+        let pointers: Vec<Ident> = (0..idents.len())
+            .map(|i| hidden(&format!("__borrowed{i}")))
+            .collect();
+        let lend =
+            quote::format_ident!("lend_{}", self.names.variants[p].to_string().to_lowercase());
+        let span = self.lowered.awaits[k].span;
+        let make_future: Vec<Stmt> = syn::parse_quote_spanned! {span=>
+            // SAFETY: the state was stored as this await point's just above; see `lend_*`.
+            let (#slot, #make, #(#pointers),*) = unsafe {
+                #state_var.as_mut().#lend(async move |#(#idents),*| #operand.await)
+            };
+            // SAFETY: each pointer is to a different field of the stored state, valid until
+            // the state is replaced, which happens only after the future is dropped.
+            #slot.write(#make(#(unsafe { &mut *#pointers }),*));
         };
-        let own = quote!(__awaitee: ::core::mem::ManuallyDrop::new(#awaitee),);
-        self.transition(
-            p,
-            vec![prepare],
-            own,
-            &format!("suspended at `{}`", point.source),
-        )
+        let own = quote!(__awaitee: ::core::mem::MaybeUninit::uninit(),);
+        let mut transition = self.transition(p, Vec::new(), own, note);
+        // The future is made after the state is stored: put those statements
+        // just before the `continue`.
+        if let Expr::Block(block) = &mut transition {
+            let at = block.block.stmts.len() - 1;
+            for (i, stmt) in make_future.into_iter().enumerate() {
+                block.block.stmts.insert(at + i, stmt);
+            }
+        }
+        transition
     }
 
     /// Back to the top of loop `n`, whose body is written once, in its state.
     fn goto_loop(&self, n: usize) -> Expr {
         let p = self.analysis.point(PointKind::Loop(n));
         self.transition(p, Vec::new(), quote!(), "to the top of the loop")
+    }
+
+    /// Into shared branch `n`, which is written once, in its state.
+    fn goto_branch(&self, n: usize) -> Expr {
+        let p = self.analysis.point(PointKind::Branch(n));
+        self.transition(p, Vec::new(), quote!(), "into the shared branch")
+    }
+
+    /// The shared branch of `node` (see `lower::transit`), if it has one,
+    /// replaced by the transition into its state.
+    fn share_branch(&self, node: &mut Expr) {
+        let Some(n) = construct_attrs(node).and_then(|attrs| branch_index(attrs)) else {
+            return;
+        };
+        let goto = self.goto_branch(n);
+        match node {
+            Expr::If(e) => {
+                if let Some((_, branch)) = &mut e.else_branch {
+                    **branch = block_expr(Block {
+                        brace_token: Default::default(),
+                        stmts: vec![Stmt::Expr(goto, None)],
+                    });
+                }
+            }
+            Expr::Binary(e) => *e.right = goto,
+            _ => {}
+        }
     }
 
     /// Past branching construct `n`, with its value: what follows it is
@@ -416,6 +506,20 @@ impl<'a> Emitter<'a> {
             // A condition or scrutinee that suspends: the branches never run.
             Expr::If(e) if diverges(&e.cond) => unwrap_let(*e.cond),
             Expr::While(e) if diverges(&e.cond) => unwrap_let(*e.cond),
+            // A condition that can only finish as `false` (it suspends
+            // wherever it would be true): the body never runs here. Writing
+            // it anyway would write the code after the suspension twice.
+            Expr::If(mut e) if only_false(&e.cond) => {
+                e.then_branch = syn::parse_quote!({ ::core::unreachable!() });
+                Expr::If(e)
+            }
+            Expr::While(mut e) if only_false(&e.cond) => {
+                e.body = syn::parse_quote!({});
+                Expr::While(e)
+            }
+            // `a && b`: if `a` can only be false, `b` never runs.
+            Expr::Binary(e) if matches!(e.op, syn::BinOp::And(_)) && only_false(&e.left) => *e.left,
+            Expr::Binary(e) if matches!(e.op, syn::BinOp::Or(_)) && only_true(&e.left) => *e.left,
             Expr::Match(e) if diverges(&e.expr) => *e.expr,
             Expr::Await(mut e) => match await_index(&e) {
                 Some(j) => {
@@ -599,6 +703,19 @@ impl<'a> Emitter<'a> {
                     let output = hidden("__output");
                     syn::parse_quote!(#output)
                 }
+                // The shared branch: the construct is now that branch.
+                PointKind::Branch(_) => {
+                    let mut region = match expr {
+                        Expr::If(e) => *e.else_branch.as_ref().expect("a shared `else`").1.clone(),
+                        Expr::Binary(e) => *e.right.clone(),
+                        _ => unreachable!("only `if` and `&&` / `||` have shared branches"),
+                    };
+                    self.visit_expr_mut(&mut region);
+                    match construct_attrs(expr).and_then(|attrs| join_index(attrs)) {
+                        Some(n) => self.join(n, region),
+                        None => region,
+                    }
+                }
             };
         }
         let resumed = self.resume_inner(expr, k);
@@ -637,14 +754,22 @@ impl<'a> Emitter<'a> {
                     let mut resumed = e.clone();
                     *resumed.cond = self.resume_expr(&e.cond, k);
                     resumed.then_branch = self.forward_block(&e.then_branch);
-                    if let Some((_, branch)) = &mut resumed.else_branch {
+                    if branch_index(&e.attrs).is_some() {
+                        let mut node = Expr::If(resumed);
+                        self.share_branch(&mut node);
+                        let Expr::If(shared) = node else {
+                            unreachable!()
+                        };
+                        resumed = shared;
+                    } else if let Some((_, branch)) = &mut resumed.else_branch {
                         self.visit_expr_mut(branch);
                     }
+                    let resumed = self.finish_node(Expr::If(resumed));
                     if restores.is_empty() {
-                        Expr::If(resumed)
+                        resumed
                     } else {
                         let mut stmts = restores;
-                        stmts.push(Stmt::Expr(Expr::If(resumed), None));
+                        stmts.push(Stmt::Expr(resumed, None));
                         block_expr(Block {
                             brace_token: Default::default(),
                             stmts,
@@ -730,8 +855,13 @@ impl<'a> Emitter<'a> {
                 if contains_point(&e.left, k) {
                     let mut resumed = e.clone();
                     *resumed.left = self.resume_expr(&e.left, k);
-                    self.visit_expr_mut(&mut resumed.right);
-                    Expr::Binary(resumed)
+                    let mut node = Expr::Binary(resumed);
+                    if branch_index(&e.attrs).is_some() {
+                        self.share_branch(&mut node);
+                    } else if let Expr::Binary(b) = &mut node {
+                        self.visit_expr_mut(&mut b.right);
+                    }
+                    self.finish_node(node)
                 } else {
                     // The left operand let the right one run: the result is the right one's.
                     self.resume_expr(&e.right, k)
@@ -843,6 +973,24 @@ impl VisitMut for Emitter<'_> {
             *expr = self.goto_loop(n);
             return;
         }
+        // A shared branch is written in its own state: here, go there.
+        if construct_attrs(expr)
+            .and_then(|attrs| branch_index(attrs))
+            .is_some()
+        {
+            self.share_branch(expr);
+            match expr {
+                Expr::If(e) => {
+                    self.visit_expr_mut(&mut e.cond);
+                    self.visit_block_mut(&mut e.then_branch);
+                }
+                Expr::Binary(e) => self.visit_expr_mut(&mut e.left),
+                _ => {}
+            }
+            let node = std::mem::replace(expr, Expr::Verbatim(TokenStream::new()));
+            *expr = self.finish(node);
+            return;
+        }
         match expr {
             // Bodies of other futures and of constants are theirs.
             Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) => return,
@@ -911,6 +1059,49 @@ impl VisitMut for Emitter<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
+/// Writes each named borrowed local as a place behind the async closure's
+/// argument: `buf` becomes `(*buf)`, the same place, of the same type.
+struct InPlace<'a>(&'a [Ident]);
+
+impl VisitMut for InPlace<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Expr::Path(path) = expr
+            && path.qself.is_none()
+            && let Some(ident) = path.path.get_ident()
+            && self.0.contains(ident)
+        {
+            *expr = syn::parse_quote!((*#ident));
+            return;
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// Where an expression would leave the expression it is in (`return`,
+/// `break`, `continue`, or `?` already spelled out as a `return`), if it
+/// does, outside closures and async blocks.
+fn leaves_expression(expr: &Expr) -> Option<Span> {
+    struct Finder(Option<Span>);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr(&mut self, node: &'ast Expr) {
+            if self.0.is_some() {
+                return;
+            }
+            match node {
+                Expr::Return(e) => self.0 = Some(e.return_token.span),
+                Expr::Break(e) => self.0 = Some(e.break_token.span),
+                Expr::Continue(e) => self.0 = Some(e.continue_token.span),
+                Expr::Closure(_) | Expr::Async(_) => {}
+                other => syn::visit::visit_expr(self, other),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(None);
+    finder.visit_expr(expr);
+    finder.0
+}
+
 /// A loop or block keeps its label only while something still breaks to
 /// it: an arm may have cut the `break` away with the code after a
 /// suspension.
@@ -926,6 +1117,29 @@ fn strip_unused_label(expr: &mut Expr) {
         && !super::flow::breaks_to(stmts, Some(&name))
     {
         *label = None;
+    }
+}
+
+/// Whether a condition, when it finishes, is always `false`: a chain of
+/// `&&` where some test suspends (or is itself always false).
+fn only_false(cond: &Expr) -> bool {
+    match cond {
+        Expr::Binary(e) if matches!(e.op, syn::BinOp::And(_)) => {
+            only_false(&e.left) || only_false(&e.right) || diverges(&e.right)
+        }
+        Expr::Paren(e) => only_false(&e.expr),
+        _ => false,
+    }
+}
+
+/// Whether a condition, when it finishes, is always `true` (see [`only_false`]).
+fn only_true(cond: &Expr) -> bool {
+    match cond {
+        Expr::Binary(e) if matches!(e.op, syn::BinOp::Or(_)) => {
+            only_true(&e.left) || only_true(&e.right) || diverges(&e.right)
+        }
+        Expr::Paren(e) => only_true(&e.expr),
+        _ => false,
     }
 }
 
@@ -1072,6 +1286,9 @@ fn is_point(expr: &Expr, k: PointKind) -> bool {
         PointKind::Await(index) => matches!(expr, Expr::Await(e) if await_index(e) == Some(index)),
         PointKind::Loop(n) => construct_attrs(expr).and_then(|attrs| loop_index(attrs)) == Some(n),
         PointKind::Join(n) => construct_attrs(expr).and_then(|attrs| join_index(attrs)) == Some(n),
+        PointKind::Branch(n) => {
+            construct_attrs(expr).and_then(|attrs| branch_index(attrs)) == Some(n)
+        }
     }
 }
 

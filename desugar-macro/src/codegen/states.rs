@@ -3,8 +3,8 @@
 //! ```text
 //! enum __ExampleState<A, F0, F1, Data> {
 //!     Start { a: A },                                   // the arguments
-//!     Await0 { __awaitee: ManuallyDrop<F0>, a: A },     // suspended at await point 0
-//!     Await1 { __awaitee: ManuallyDrop<F1>, data: Data, a: A },
+//!     Await0 { __awaitee: MaybeUninit<F0>, a: A },      // suspended at await point 0
+//!     Await1 { __awaitee: MaybeUninit<F1>, data: Data, a: A },
 //!     Done,                                             // returned
 //!     Poisoned,                                         // a poll panicked
 //! }
@@ -17,13 +17,21 @@
 //! so the enum's own drop glue does the right thing for the locals.
 //!
 //! The awaited future is the one thing that is pinned: it may hold
-//! pointers into itself once polled. It is wrapped in `ManuallyDrop` so
-//! that nothing ever moves it out; it is dropped where it lies, by
-//! [`take`](#take) when it has finished and by [`poison`](#poison) when the
-//! future is dropped or a poll panics. The locals are not pinned: `take`
-//! moves them out into the locals of the code that resumes the function.
-//! This is `pin-project`'s `project_replace`, written out, with `Poisoned`
-//! doubling as the placeholder.
+//! pointers into itself once polled. It sits in a `MaybeUninit`, so that
+//! nothing ever moves it out; it is dropped where it lies, by `take` when
+//! it has finished and by `poison` when the future is dropped or a poll
+//! panics. The locals are not pinned: `take` moves them out into the
+//! locals of the code that resumes the function. This is `pin-project`'s
+//! `project_replace`, written out, with `Poisoned` doubling as the
+//! placeholder.
+//!
+//! A future that borrows locals (`read(&mut buf).await`) is made after
+//! they are stored: the state is stored with an empty awaitee slot, a
+//! `lend_awaitN` method hands out the slot and pointers to those locals
+//! where they lie, and an async closure makes the future from them. rustc
+//! checks that an async closure's output cannot borrow its arguments, so
+//! once the future is dropped nothing points at the locals and `take` may
+//! move them again.
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
@@ -95,7 +103,7 @@ pub(super) fn items(
                         on_line(await_point.line)
                     ),
                     format!(" Holds the future it awaits, {locals}.{drops}"),
-                    quote!(__awaitee: ::core::mem::ManuallyDrop<#future>,),
+                    quote!(__awaitee: ::core::mem::MaybeUninit<#future>,),
                 )
             }
             PointKind::Loop(n) => {
@@ -132,6 +140,27 @@ pub(super) fn items(
                          written once. Holds the value, {locals}."
                     ),
                     quote!(__value: #value,),
+                )
+            }
+            PointKind::Branch(n) => {
+                let transit = &lowered.transits.branches[n];
+                let region = if transit.construct == "`if`" {
+                    "the `else` of the `if`".to_owned()
+                } else {
+                    format!("the right operand of the {}", transit.construct)
+                };
+                (
+                    format!(" Entering {region}{}.", on_line(transit.line)),
+                    format!(
+                        " A transit state: the condition can fail before and after its `.await`, \
+                         so this branch is written once, here. Holds {}.",
+                        if held.is_empty() {
+                            "nothing".to_owned()
+                        } else {
+                            held.join(", ")
+                        }
+                    ),
+                    quote!(),
                 )
             }
         };
@@ -185,17 +214,72 @@ pub(super) fn items(
     let project_arms = await_variants.iter().map(|variant| {
         quote! {
             Self::#variant { __awaitee, .. } => {
-                // SAFETY: see `project`.
-                #projection::#variant(unsafe { ::core::pin::Pin::new_unchecked(&mut **__awaitee) })
+                // SAFETY: see `project`; an `AwaitN` state's awaitee is initialized.
+                #projection::#variant(unsafe {
+                    ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
+                })
             }
         }
     });
     let drop_arms = await_variants.iter().map(|variant| {
         quote! {
-            // SAFETY: see `drop_awaitee`.
-            Self::#variant { __awaitee, .. } => unsafe { ::core::mem::ManuallyDrop::drop(__awaitee) },
+            // SAFETY: see `drop_awaitee`; an `AwaitN` state's awaitee is initialized.
+            Self::#variant { __awaitee, .. } => unsafe { __awaitee.assume_init_drop() },
         }
     });
+    let lend_methods = analysis
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(_, point)| !point.borrowed.is_empty())
+        .map(|(p, point)| {
+            let variant = &variants[p];
+            let future = names.future_of(p);
+            let lend = quote::format_ident!("lend_{}", variant.to_string().to_lowercase());
+            let fields: Vec<_> = point.borrowed.iter().map(|&b| names.field(b)).collect();
+            let types: Vec<_> = point.borrowed.iter().map(|&b| names.ty(b)).collect();
+            let source = match point.kind {
+                PointKind::Await(k) => lowered.awaits[k].source.clone(),
+                PointKind::Loop(_) | PointKind::Join(_) | PointKind::Branch(_) => {
+                    unreachable!("only await points borrow")
+                }
+            };
+            let listed: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+            let doc = format!(
+                " Lends {} where they lie in `{variant}`, to make the future of `{source}`, which \
+             borrows them, in place.",
+                listed.join(", ")
+            );
+            quote! {
+                #[doc = #doc]
+                ///
+                /// `make` is an async closure: its future may borrow what it is given, but its output
+                /// cannot (rustc checks that), so nothing borrows these locals once the future is
+                /// dropped, which `take` and `poison` do before moving them.
+                ///
+                /// # Safety
+                ///
+                /// The state must be `#variant`, just stored, with its awaitee not yet written; the
+                /// caller writes it before anything can observe the state. The pointers are valid
+                /// until the state is replaced.
+                #[allow(clippy::type_complexity)]
+                unsafe fn #lend<M, O>(
+                    self: ::core::pin::Pin<&mut Self>,
+                    make: M,
+                ) -> (&mut ::core::mem::MaybeUninit<#future>, M, #(*mut #types),*)
+                where
+                    M: ::core::ops::AsyncFnOnce(#(&mut #types),*) -> O,
+                {
+                    // SAFETY: nothing is moved: an empty slot and pointers to fields in place.
+                    match unsafe { self.get_unchecked_mut() } {
+                        Self::#variant { __awaitee, #(#fields,)* .. } => {
+                            (__awaitee, make, #(::core::ptr::from_mut(#fields)),*)
+                        }
+                        _ => ::core::unreachable!(),
+                    }
+                }
+            }
+        });
     let unit = quote!();
     let drop_awaitee_match = if await_variants.is_empty() {
         unit.to_token_stream()
@@ -236,9 +320,9 @@ pub(super) fn items(
         #[allow(non_camel_case_types)]
         impl<#(#generics),*> #state<#(#generics),*> {
             /// The pin projection, written out. Sound because the awaited future is never moved:
-            /// it sits behind `ManuallyDrop` and is only ever dropped in place (`drop_awaitee`),
-            /// and the state is never moved out of its pin (`take` and `poison` replace it in
-            /// place).
+            /// it sits in a `MaybeUninit`, is written in place, and is only ever dropped in place
+            /// (`drop_awaitee`), and the state is never moved out of its pin (`take` and
+            /// `poison` replace it in place).
             fn project(self: ::core::pin::Pin<&mut Self>) -> #projection<#pin_anon #(#futures),*> {
                 // SAFETY: we hand out a pinned reference to the awaitee only, see above.
                 match unsafe { self.get_unchecked_mut() } {
@@ -255,7 +339,7 @@ pub(super) fn items(
             /// in place first, as rustc drops it right after its last poll.
             fn take(self: ::core::pin::Pin<&mut Self>) -> Self {
                 // SAFETY: the state is not moved; the awaitee is dropped in place and the
-                // returned value's `ManuallyDrop` awaitee is dead and never touched again.
+                // returned value's `MaybeUninit` awaitee is dead and never touched again.
                 let this = unsafe { self.get_unchecked_mut() };
                 // SAFETY: `this` is overwritten right after, so the awaitee is not dropped twice.
                 unsafe { this.drop_awaitee() };
@@ -272,6 +356,8 @@ pub(super) fn items(
                 unsafe { this.drop_awaitee() };
                 *this = Self::Poisoned;
             }
+
+            #(#lend_methods)*
 
             /// Drops the awaited future in place, if the state holds one.
             ///

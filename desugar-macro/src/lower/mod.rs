@@ -23,7 +23,8 @@ mod normalize;
 
 pub(crate) use normalize::is_effect_free;
 pub(crate) use transit::{
-    Transits, construct_attrs, construct_attrs_mut, join_index, loop_index, strip_transit_markers,
+    Transits, branch_index, construct_attrs, construct_attrs_mut, join_index, loop_index,
+    strip_transit_markers,
 };
 pub(crate) mod text;
 mod transit;

@@ -16,6 +16,11 @@
 //! `loop { let ..; if cond { body } else { break } }` so that the hoisted
 //! operands are evaluated again on every iteration, as the condition is.
 //!
+//! An `.await` inside the operand of another is hoisted too, so that the
+//! outer future can borrow the inner output from a local rather than from
+//! a temporary of the expression: `a().await.b().await` becomes
+//! `let __tmp0 = a().await; __tmp0.b().await`.
+//!
 //! The evaluation units, the places hoisted temporaries may go, are the
 //! statements, block tails, match arm bodies, `else` branches and the right
 //! operand of `&&` and `||` (which runs only sometimes).
@@ -41,6 +46,10 @@ struct Normalizer {
     temporaries: usize,
     iterators: usize,
     errors: Option<syn::Error>,
+    /// Inside the operand of an `.await`: an `.await` nested there is
+    /// hoisted into a temporary, so that the outer future can borrow its
+    /// output from a local (`a().await.b().await`, `f(&a().await).await`).
+    in_await_operand: bool,
 }
 
 impl Normalizer {
@@ -93,8 +102,10 @@ impl Normalizer {
     /// Normalizes an evaluation unit: its hoisted temporaries go into a
     /// block around it, so they are dropped where the unit ends.
     fn unit(&mut self, expr: Expr) -> Expr {
+        let outer = std::mem::replace(&mut self.in_await_operand, false);
         let mut hoisted = Vec::new();
         let expr = self.expr(expr, &mut hoisted);
+        self.in_await_operand = outer;
         wrap(hoisted, expr)
     }
 
@@ -184,8 +195,14 @@ impl Normalizer {
                 Expr::Struct(e)
             }
             Expr::Await(mut e) => {
+                let outer = std::mem::replace(&mut self.in_await_operand, true);
                 *e.base = self.expr(*e.base, out);
-                Expr::Await(e)
+                self.in_await_operand = outer;
+                if outer {
+                    self.hoist(Expr::Await(e), out)
+                } else {
+                    Expr::Await(e)
+                }
             }
             Expr::Cast(mut e) => {
                 *e.expr = self.expr(*e.expr, out);
@@ -271,15 +288,16 @@ impl Normalizer {
             }
             Expr::Match(mut e) => {
                 *e.expr = self.expr(*e.expr, out);
-                if e.arms.iter().any(|arm| contains_await(&arm.body)) && !is_place(&e.expr) {
+                let arms_await = e.arms.iter().any(|arm| contains_await(&arm.body));
+                for arm in &mut e.arms {
+                    *arm.body = self.unit(take(&mut arm.body));
+                }
+                if arms_await && !is_place(&e.expr) {
                     // The scrutinee is a temporary that lives through the arms,
                     // across their awaits: name it so the states can hold it.
                     let scrutinee = self.scrutinee(take(&mut e.expr));
                     *e.expr = scrutinee.1;
                     return wrap(vec![scrutinee.0], Expr::Match(e));
-                }
-                for arm in &mut e.arms {
-                    *arm.body = self.unit(take(&mut arm.body));
                 }
                 Expr::Match(e)
             }

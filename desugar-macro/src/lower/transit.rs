@@ -29,6 +29,7 @@ use super::visit::{block_contains_await, contains_await};
 
 const LOOP: &str = "__desugar_loop";
 const JOIN: &str = "__desugar_join";
+const BRANCH: &str = "__desugar_branch";
 
 /// What the documentation of a transit state says about its construct.
 pub(crate) struct TransitPoint {
@@ -44,6 +45,10 @@ pub(crate) struct Transits {
     pub(crate) loops: Vec<TransitPoint>,
     /// Joins, by number.
     pub(crate) joins: Vec<TransitPoint>,
+    /// Shared branches, by number: the `else` of an `if`, or the right
+    /// operand of `&&` / `||`, reached both before and after an `.await` in
+    /// the condition.
+    pub(crate) branches: Vec<TransitPoint>,
 }
 
 /// Marks the transit points of `body`.
@@ -52,6 +57,7 @@ pub(super) fn mark(body: &mut syn::Block) -> Transits {
         transits: Transits {
             loops: Vec::new(),
             joins: Vec::new(),
+            branches: Vec::new(),
         },
     };
     marker.block(&mut body.stmts, false);
@@ -68,9 +74,18 @@ pub(crate) fn join_index(attrs: &[Attribute]) -> Option<usize> {
     index(attrs, JOIN)
 }
 
+/// The shared branch marked on `attrs`, if any.
+pub(crate) fn branch_index(attrs: &[Attribute]) -> Option<usize> {
+    index(attrs, BRANCH)
+}
+
 /// Removes transit markers before the code is emitted.
 pub(crate) fn strip_transit_markers(attrs: &mut Vec<Attribute>) {
-    attrs.retain(|attr| !(attr.path().is_ident(LOOP) || attr.path().is_ident(JOIN)));
+    attrs.retain(|attr| {
+        ![LOOP, JOIN, BRANCH]
+            .iter()
+            .any(|marker| attr.path().is_ident(marker))
+    });
 }
 
 fn index(attrs: &[Attribute], marker: &str) -> Option<usize> {
@@ -146,20 +161,17 @@ impl Marker {
         }
     }
 
-    fn point(&mut self, expr: &Expr, construct: &'static str, join: bool) -> Attribute {
-        let list = if join {
-            &mut self.transits.joins
-        } else {
-            &mut self.transits.loops
+    fn point(&mut self, expr: &Expr, construct: &'static str, kind: &str) -> Attribute {
+        let list = match kind {
+            JOIN => &mut self.transits.joins,
+            LOOP => &mut self.transits.loops,
+            _ => &mut self.transits.branches,
         };
         let index = syn::LitInt::new(&list.len().to_string(), Span::call_site());
         let line = first_line(expr);
         list.push(TransitPoint { construct, line });
-        if join {
-            syn::parse_quote!(#[__desugar_join(#index)])
-        } else {
-            syn::parse_quote!(#[__desugar_loop(#index)])
-        }
+        let marker = proc_macro2::Ident::new(kind, Span::call_site());
+        syn::parse_quote!(#[#marker(#index)])
     }
 
     fn expr(&mut self, expr: &mut Expr, after: bool) {
@@ -186,12 +198,30 @@ impl Marker {
                 Expr::While(e) => block_contains_await(&e.body) || contains_await(&e.cond),
                 _ => false,
             };
+            // The `else` of an `if`, or the right of `&&` / `||`, when both it
+            // and the condition before it await: it is reached from the state
+            // before the condition's `.await` and from the one after.
+            let shared_branch = match &*expr {
+                Expr::If(e) => {
+                    contains_await(&e.cond)
+                        && e.else_branch
+                            .as_ref()
+                            .is_some_and(|(_, b)| contains_await(b))
+                }
+                Expr::Binary(e) if !is_let_chain(expr) => {
+                    contains_await(&e.left) && contains_await(&e.right)
+                }
+                _ => false,
+            };
             let mut markers = Vec::new();
             if is_loop && body_awaits {
-                markers.push(self.point(expr, construct, false));
+                markers.push(self.point(expr, construct, LOOP));
+            }
+            if shared_branch {
+                markers.push(self.point(expr, construct, BRANCH));
             }
             if after {
-                markers.push(self.point(expr, construct, true));
+                markers.push(self.point(expr, construct, JOIN));
             }
             if let Some(attrs) = construct_attrs_mut(expr) {
                 attrs.extend(markers);
