@@ -769,6 +769,1093 @@ mod joins_and_loops {
     }
 }
 
+// --- adversarial: control-flow corners ----------------------------------------
+/// Control-flow corners written to find differences: labelled breaks with
+/// values, `continue` and `?` in loops, `let else` that awaits, deferred
+/// initialization, temporaries that outlive an await, evaluation order, and
+/// many `Noisy` values to pin down drop order. Cases the macro gets wrong
+/// are kept, commented out, at the end of the module.
+mod adversarial {
+    use std::num::ParseIntError;
+
+    use super::*;
+
+    /// An error built by `?` through `From`; the conversion logs.
+    #[derive(Debug)]
+    #[allow(dead_code, reason = "the field is read through `Debug` only")]
+    struct AppError(String);
+
+    impl From<ParseIntError> for AppError {
+        fn from(error: ParseIntError) -> Self {
+            log(format!("convert {error}"));
+            AppError(error.to_string())
+        }
+    }
+
+    /// A struct with a `Noisy` field and a plain one, for `..base`.
+    #[derive(Debug)]
+    #[allow(dead_code, reason = "the fields are read through `Debug` only")]
+    struct Mixed {
+        label: Noisy,
+        count: u32,
+        other: Noisy,
+    }
+
+    /// Loops and labels: `break` with values, `continue`, early exits from loop bodies.
+    mod loops_and_labels {
+        use super::*;
+
+        differential! {
+            /// `break 'outer value` leaves two nested loops after awaits, dropping both iterations' locals.
+            async fn break_outer_with_value(limit: u32) -> u32 {
+                let outer_guard = Noisy::new("outer guard");
+                let mut i = 0;
+                let found = 'outer: loop {
+                    let per_outer = Noisy::new(format!("outer {i}"));
+                    let mut j = 0;
+                    loop {
+                        let per_inner = Noisy::new(format!("inner {i} {j}"));
+                        let v = leaf(format!("v {i} {j}"), i * 10 + j).await;
+                        if v >= limit {
+                            per_inner.touch();
+                            break 'outer v * 2;
+                        }
+                        if j == 2 {
+                            break;
+                        }
+                        j += 1;
+                    }
+                    per_outer.touch();
+                    i += 1;
+                };
+                outer_guard.touch();
+                found + leaf("after", 1).await
+            }
+            with (12), (0);
+
+            /// `continue` in a `while` whose condition awaits re-evaluates the condition.
+            async fn continue_in_while_awaiting_condition() -> u32 {
+                let mut i = 0;
+                let mut sum = 0;
+                while leaf(format!("cond {i}"), i < 5).await {
+                    let local = Noisy::new(format!("local {i}"));
+                    i += 1;
+                    if i % 2 == 0 {
+                        continue;
+                    }
+                    sum += leaf(format!("body {i}"), i).await;
+                    local.touch();
+                }
+                sum
+            }
+            with ();
+
+            /// A `match` inside a loop inside an `if`, all awaiting.
+            async fn match_in_loop_in_if(flag: bool, n: u32) -> u32 {
+                let mut acc = 0;
+                if leaf("flag", flag).await {
+                    let guard = Noisy::new("if guard");
+                    let mut i = 0;
+                    loop {
+                        match leaf(format!("step {i}"), i % 3).await {
+                            0 => acc += leaf("zero", 1).await,
+                            1 => {
+                                let arm = Noisy::new(format!("arm {i}"));
+                                acc += leaf("one", 10).await;
+                                arm.touch();
+                            }
+                            _ => {
+                                if i >= n {
+                                    break;
+                                }
+                            }
+                        }
+                        i += 1;
+                    }
+                    guard.touch();
+                } else {
+                    acc = leaf("else", 1000).await;
+                }
+                acc + leaf("end", 0).await
+            }
+            with (true, 4), (false, 0), (true, 0);
+
+            /// A `loop` whose body starts with a `break` test, before any await.
+            async fn loop_starts_with_break_test(limit: u32) -> u32 {
+                let mut i = 0;
+                let mut sum = 0;
+                loop {
+                    if i >= limit {
+                        break;
+                    }
+                    let local = Noisy::new(format!("iteration {i}"));
+                    sum += leaf(format!("step {i}"), i).await;
+                    local.touch();
+                    i += 1;
+                }
+                sum
+            }
+            with (0), (3);
+
+            /// A `Noisy` per iteration and one outside the loop, with awaits before and after the inner one.
+            async fn noisy_inside_and_outside_loop() -> u32 {
+                let outside = Noisy::new("outside");
+                let mut count = 0;
+                while count < 3 {
+                    leaf(format!("before {count}"), ()).await;
+                    let inside = Noisy::new(format!("inside {count}"));
+                    count += leaf(format!("after {count}"), 1).await;
+                    inside.touch();
+                }
+                outside.touch();
+                count
+            }
+            with ();
+
+            /// `while let` over `Vec::pop` of `Noisy` values, awaiting with each popped value alive.
+            async fn while_let_pop_noisy() -> usize {
+                let mut stack = vec![Noisy::new("one"), Noisy::new("two"), Noisy::new("three")];
+                let mut seen = 0;
+                while let Some(item) = stack.pop() {
+                    leaf(format!("got {}", item.name()), ()).await;
+                    item.touch();
+                    seen += 1;
+                }
+                seen + stack.len()
+            }
+            with ();
+
+            /// A labelled block with `break 'b` before any await, between awaits and after them.
+            async fn labelled_block_breaks(n: u32) -> u32 {
+                let outer = Noisy::new("outer");
+                let v = 'b: {
+                    let first = Noisy::new("first");
+                    if n == 0 {
+                        break 'b 100;
+                    }
+                    let a = leaf("a", n).await;
+                    if a == 1 {
+                        first.touch();
+                        break 'b a + 200;
+                    }
+                    let second = Noisy::new("second");
+                    let b = leaf("b", a * 2).await;
+                    if b == 4 {
+                        break 'b b + 300;
+                    }
+                    second.touch();
+                    b + leaf("c", 1).await
+                };
+                outer.touch();
+                v
+            }
+            with (0), (1), (2), (3);
+
+            /// A `for` loop over an awaited range, breaking early with the rest of owned items dropped.
+            async fn for_break_drops_rest() -> u32 {
+                let items = leaf("items", vec![Noisy::new("i0"), Noisy::new("i1"), Noisy::new("i2")]).await;
+                let mut n = 0;
+                for item in items {
+                    if leaf(format!("stop at {}?", item.name()), n == 1).await {
+                        break;
+                    }
+                    item.touch();
+                    n += 1;
+                }
+                log("after loop");
+                for i in leaf("lo", 0).await..leaf("hi", 2).await {
+                    n += leaf(format!("range {i}"), i).await;
+                }
+                n
+            }
+            with ();
+
+            /// `continue 'outer` and `break` from a `while let` inside a `loop`, after awaits.
+            async fn continue_outer_from_while_let() -> u32 {
+                let mut rounds = 0;
+                let mut total = 0;
+                'outer: loop {
+                    let round = Noisy::new(format!("round {rounds}"));
+                    rounds += 1;
+                    if rounds > 3 {
+                        break;
+                    }
+                    let mut stack = vec![1, 2, 3];
+                    while let Some(x) = stack.pop() {
+                        let item = Noisy::new(format!("item {x}"));
+                        total += leaf(format!("item {rounds} {x}"), x).await;
+                        if x == rounds {
+                            continue 'outer;
+                        }
+                        item.touch();
+                    }
+                    round.touch();
+                }
+                total
+            }
+            with ();
+
+            /// `break` with a value from a `loop` inside a `match` arm inside a `while`.
+            async fn break_value_in_arm_in_while() -> u32 {
+                let mut i = 0;
+                let mut sum = 0;
+                while i < 3 {
+                    let w = Noisy::new(format!("while {i}"));
+                    sum += match leaf(format!("which {i}"), i).await {
+                        1 => {
+                            let mut k = 0;
+                            loop {
+                                k += leaf(format!("k {k}"), 1).await;
+                                if k == 2 {
+                                    break k * 100;
+                                }
+                            }
+                        }
+                        _ => leaf("other", 1).await,
+                    };
+                    w.touch();
+                    i += 1;
+                }
+                sum
+            }
+            with ();
+
+            /// An `if` without `else` that awaits, then more awaits, with locals on both sides.
+            async fn if_without_else_then_awaits(flag: bool) -> u32 {
+                let before = Noisy::new("before");
+                let mut n = leaf("start", 1).await;
+                if flag {
+                    let inside = Noisy::new("inside");
+                    n += leaf("inside", 10).await;
+                    inside.touch();
+                }
+                let after = Noisy::new("after");
+                n += leaf("after 1", 100).await;
+                before.touch();
+                n += leaf("after 2", 1000).await;
+                after.touch();
+                n
+            }
+            with (true), (false);
+
+            /// `return` from a `while let` body after awaits drops the body's and the outer locals.
+            async fn return_from_while_let(mut items: Vec<u32>) -> u32 {
+                let outer = Noisy::new("outer");
+                while let Some(x) = items.pop() {
+                    let local = Noisy::new(format!("local {x}"));
+                    let v = leaf(format!("item {x}"), x).await;
+                    if v == 2 {
+                        return v + leaf("returning", 100).await;
+                    }
+                    local.touch();
+                }
+                outer.touch();
+                0
+            }
+            with (vec![1, 2, 3]), (vec![5]);
+
+            /// A `let else` in a loop whose `else` awaits and then `continue`s.
+            async fn let_else_continue_in_loop() -> u32 {
+                let mut sum = 0;
+                for i in 0..4 {
+                    let local = Noisy::new(format!("local {i}"));
+                    let Some(v) = leaf(format!("get {i}"), (i % 2 == 0).then_some(i)).await else {
+                        leaf(format!("skip {i}"), ()).await;
+                        continue;
+                    };
+                    local.touch();
+                    sum += v;
+                }
+                sum
+            }
+            with ();
+
+            /// `break 'outer` out of nested `for` loops over owned `Noisy` items drops both iterators' rest.
+            async fn nested_for_break_outer() -> u32 {
+                let outer = vec![Noisy::new("o0"), Noisy::new("o1")];
+                let mut n = 0;
+                'outer: for o in outer {
+                    let name = o.name().to_owned();
+                    let inner = vec![Noisy::new(format!("{name} i0")), Noisy::new(format!("{name} i1"))];
+                    for i in inner {
+                        n += leaf(format!("visit {}", i.name()), 1).await;
+                        if n == 3 {
+                            break 'outer;
+                        }
+                    }
+                    o.touch();
+                }
+                n
+            }
+            with ();
+        }
+    }
+
+    /// `?`, `return`, `let else`, guards, deferred initialization and panics in branches.
+    mod exits_and_branches {
+        use super::*;
+
+        differential! {
+            /// `?` inside a `for` loop after an await drops the iteration's and the outer locals.
+            async fn try_inside_loop(texts: Vec<&'static str>) -> Result<u32, String> {
+                let outer = Noisy::new("outer");
+                let mut total = 0;
+                for text in texts {
+                    let local = Noisy::new(format!("item {text}"));
+                    let n = leaf(format!("parse {text}"), parse(text)).await?;
+                    local.touch();
+                    total += n;
+                }
+                outer.touch();
+                Ok(total)
+            }
+            with (vec!["1", "2"]), (vec!["1", "x", "3"]);
+
+            /// A `let else` whose `else` block awaits before returning.
+            async fn let_else_awaits_in_else(input: Result<u32, &'static str>) -> u32 {
+                let guard = Noisy::new("guard");
+                let Ok(value) = leaf("get", input).await else {
+                    let in_else = Noisy::new("in else");
+                    let fallback = leaf("fallback", 7).await;
+                    in_else.touch();
+                    return fallback;
+                };
+                guard.touch();
+                value + leaf("after", 1).await
+            }
+            with (Ok(3)), (Err("no"));
+
+            /// Several guarded arms that await, with `&&` in a guard.
+            async fn guards_await_several_arms(n: u32, m: u32) -> u32 {
+                let guard = Noisy::new("guard");
+                let r = match (n, m) {
+                    (0, _) => 0,
+                    (a, b) if leaf("sum big?", a + b > 10).await => leaf("big", a + b).await,
+                    (a, _) if a % 2 == 0 && leaf("even and?", m > 2).await => a * 100,
+                    (a, b) if leaf("equal?", a == b).await => a,
+                    _ => leaf("fallback", 7).await,
+                };
+                guard.touch();
+                r
+            }
+            with (0, 1), (6, 6), (2, 3), (3, 3), (3, 4), (2, 1);
+
+            /// A `Noisy` built from awaited parts is returned early from a nested block.
+            async fn early_return_of_noisy(n: u32) -> Noisy {
+                let other = Noisy::new("other");
+                let name = leaf("name", format!("result {n}")).await;
+                let result = Noisy::new(name);
+                if leaf("early?", n > 1).await {
+                    let extra = Noisy::new("extra");
+                    leaf("before return", ()).await;
+                    extra.touch();
+                    return result;
+                }
+                other.touch();
+                leaf("wrap", result).await
+            }
+            with (2), (0);
+
+            /// `?` on `Option` in a `while` condition after an await.
+            async fn try_in_while_condition(values: Vec<Option<u32>>) -> Option<u32> {
+                let guard = Noisy::new("guard");
+                let mut iter = values.into_iter();
+                let mut sum = 0;
+                while leaf("next", iter.next()).await?? > 0 {
+                    sum += leaf("add", 1).await;
+                }
+                guard.touch();
+                Some(sum)
+            }
+            with (vec![Some(2), Some(1), Some(0)]), (vec![Some(3), None]), (vec![Some(4)]);
+
+            /// A `match` that binds a `Noisy` by move from an awaited value, its arms awaiting.
+            async fn match_binds_noisy_by_move(flag: bool) -> usize {
+                let pick = if flag { Ok(Noisy::new("ok")) } else { Err(Noisy::new("err")) };
+                match leaf("pick", pick).await {
+                    Ok(n) => {
+                        leaf("ok arm", ()).await;
+                        n.touch();
+                        n.name().len()
+                    }
+                    Err(e) => {
+                        let len = e.name().len();
+                        leaf("err arm", len).await
+                    }
+                }
+            }
+            with (true), (false);
+
+            /// A borrowed `&str` parameter with an elided lifetime, used after awaits.
+            async fn elided_lifetime_parameter(text: &str) -> usize {
+                let before = leaf("a", text.len()).await;
+                before + text.trim().len() + leaf("b", 1).await
+            }
+            with ("  abc ");
+
+            /// `?` in a match arm after the arm's await, and before it in an arm that does not await.
+            async fn try_in_match_arm_after_await(kind: u32, text: &'static str) -> Result<u32, String> {
+                let guard = Noisy::new("guard");
+                let value = match leaf("kind", kind).await {
+                    0 => {
+                        let arm = Noisy::new("arm");
+                        let n = leaf("parse", parse(text)).await?;
+                        arm.touch();
+                        n
+                    }
+                    1 => leaf("one", 1).await + parse(text)?,
+                    _ => parse(text)?,
+                };
+                guard.touch();
+                Ok(value)
+            }
+            with (0, "5"), (0, "x"), (1, "7"), (1, "y"), (2, "3"), (2, "z");
+
+            /// `?` converts a `ParseIntError` with `From`, after awaits, in a loop and in match arms.
+            async fn try_from_conversion_after_await(texts: Vec<&'static str>) -> Result<u32, AppError> {
+                let guard = Noisy::new("guard");
+                let mut sum = 0;
+                for text in texts {
+                    let local = Noisy::new(format!("local {text}"));
+                    sum += match leaf(format!("kind {text}"), text.len()).await {
+                        1 => leaf(format!("parse {text}"), text.parse::<u32>()).await?,
+                        _ => leaf("scale", 10).await * text.parse::<u32>()?,
+                    };
+                    local.touch();
+                }
+                guard.touch();
+                Ok(sum)
+            }
+            with (vec!["1", "23"]), (vec!["1", "x"]), (vec!["yy", "2"]);
+
+            /// `let x;` assigned in every branch, the awaiting branch first, with a `Noisy` assigned late.
+            #[allow(clippy::needless_late_init, reason = "deferred initialization is the point")]
+            async fn deferred_init_awaiting_branch_first(n: u32) -> u32 {
+                let x;
+                let guard;
+                match n {
+                    0 => {
+                        x = leaf("zero", 1).await;
+                        guard = Noisy::new("zero");
+                    }
+                    _ => {
+                        x = 3;
+                        guard = Noisy::new("other");
+                    }
+                }
+                let y: u32;
+                if x > 1 {
+                    y = leaf("big", x * 10).await;
+                } else {
+                    y = x;
+                }
+                guard.touch();
+                x + y + leaf("end", 0).await
+            }
+            with (0), (1);
+
+            /// `return`, `?` and `break` inside an operand, with a `Noisy` temporary argument pending.
+            async fn exits_inside_operands(flag: bool, text: &'static str) -> Result<u32, String> {
+                let outer = Noisy::new("outer");
+                let mut i = 0;
+                let mut s = 0;
+                loop {
+                    i += 1;
+                    s += consume(Noisy::new(format!("t {i}")), if leaf("stop?", i == 2).await { break } else { i });
+                }
+                let v = consume(Noisy::new("ret temp"), if leaf("return?", flag).await { return Ok(7) } else { 1 });
+                let w = consume(Noisy::new("try temp"), leaf("parse", parse(text)).await?);
+                outer.touch();
+                Ok(s + v + w)
+            }
+            with (true, "1"), (false, "2"), (false, "x");
+
+            /// A panic in a guarded arm (out-of-bounds index) while the scrutinee's `Noisy` temporary is alive.
+            async fn panic_in_guarded_arm(n: u32) -> u32 {
+                let guard = Noisy::new("guard");
+                let r = match (Noisy::new("scrutinee"), leaf("n", n).await) {
+                    (_, 0) => 0,
+                    (_, x) if x == 1 && leaf("check", x).await > 0 => [1_u32][x as usize],
+                    (_, x) => x,
+                };
+                guard.touch();
+                r
+            }
+            with (0), (1), (2);
+
+            /// An `if` whose `else` panics, and `return;` from a loop of a unit fn.
+            async fn diverging_branches(flag: bool) -> u32 {
+                let keep = Noisy::new("keep");
+                let x = if flag { leaf("a", 1).await } else { panic!("no flag") };
+                keep.touch();
+                let mut i = 0;
+                loop {
+                    let it = Noisy::new(format!("it {i}"));
+                    if leaf("stop?", i == 2).await {
+                        break;
+                    }
+                    it.touch();
+                    i += 1;
+                }
+                x + leaf("b", 1).await
+            }
+            with (true), (false);
+
+            /// `if let` and `while let` with awaited scrutinees whose bodies hoist a call before an await.
+            async fn let_scrutinee_then_hoisted_call(input: Option<u32>) -> u32 {
+                let mut s = 0;
+                if let Some(k) = leaf("kind", input).await {
+                    s += add(k, 2) + leaf("one", 1).await;
+                }
+                let mut stack = vec![1, 2];
+                while let Some(k) = leaf("pop", stack.pop()).await {
+                    s += add(k, 2) + leaf("two", 1).await;
+                }
+                s
+            }
+            with (Some(1)), (None);
+        }
+    }
+
+    /// Temporaries, discarded outputs, shadowing, closures, `async` blocks and panics.
+    mod temporaries_and_drops {
+        use super::*;
+
+        differential! {
+            /// Struct literals with awaited fields and a `..base`, itself awaited and holding `Noisy` fields.
+            async fn struct_update_syntax() -> (Point, Mixed) {
+                let base = Point { x: 1, y: 2 };
+                let p = Point { x: leaf("x", 10).await, ..base };
+                let q = Point { y: leaf("y", 20).await, ..leaf("base", p).await };
+                let mixed = Mixed {
+                    label: leaf("label", Noisy::new("new label")).await,
+                    ..leaf(
+                        "mixed base",
+                        Mixed { label: Noisy::new("old label"), count: 3, other: Noisy::new("other") },
+                    )
+                    .await
+                };
+                (q, mixed)
+            }
+            with ();
+
+            /// An array repeat of an awaited `Copy` value.
+            async fn array_repeat() -> ([u32; 3], [Option<u32>; 2]) {
+                let a = [leaf("x", 7).await; 3];
+                let b = [leaf("y", Some(1)).await; 2];
+                (a, b)
+            }
+            with ();
+
+            /// Awaited outputs holding `Noisy` values discarded as statements and by `let _`.
+            async fn discarded_outputs() -> u32 {
+                let keep = Noisy::new("keep");
+                leaf("tuple", (Noisy::new("t0"), Noisy::new("t1"))).await;
+                let _ = leaf("underscore", Noisy::new("underscore")).await;
+                let _named = leaf("named", Noisy::new("named")).await;
+                for i in 0..2 {
+                    leaf(format!("loop {i}"), Noisy::new(format!("loop value {i}"))).await;
+                }
+                keep.touch();
+                leaf("end", 5).await
+            }
+            with ();
+
+            /// A live `Noisy` shadowed by others across awaits: all are dropped at the end, newest first.
+            async fn shadowing_live_noisy() -> usize {
+                let guard = Noisy::new("first");
+                leaf("a", ()).await;
+                guard.touch();
+                let guard = Noisy::new("second");
+                leaf("b", ()).await;
+                guard.touch();
+                let guard = leaf("third", Noisy::new("third")).await;
+                leaf("c", ()).await;
+                guard.name().len()
+            }
+            with ();
+
+            /// A `Noisy` shadowed in an inner block that awaits; the outer one is used after it.
+            async fn shadowing_in_inner_block() -> u32 {
+                let x = Noisy::new("outer x");
+                {
+                    let x = Noisy::new("inner x");
+                    leaf("inner", ()).await;
+                    x.touch();
+                }
+                leaf("outer", ()).await;
+                x.touch();
+                1
+            }
+            with ();
+
+            /// A panic after an await inside a loop, with locals inside and outside the loop.
+            async fn panic_inside_loop(limit: u32) -> u32 {
+                let outer = Noisy::new("outer");
+                let mut i = 0;
+                loop {
+                    let local = Noisy::new(format!("local {i}"));
+                    let v = leaf(format!("step {i}"), i).await;
+                    if v == limit {
+                        panic!("limit {v} reached");
+                    }
+                    local.touch();
+                    i += 1;
+                    if i > 3 {
+                        break;
+                    }
+                }
+                outer.touch();
+                i
+            }
+            with (2), (10);
+
+            /// A panic (out-of-bounds index) while a `Noisy` temporary argument waits for the call.
+            async fn panic_with_temporary_alive(index: usize) -> u32 {
+                let list = vec![1, 2];
+                consume(Noisy::new("temporary"), leaf("a", 1).await + list[index])
+            }
+            with (1), (5);
+
+            /// A `while` condition's temporary is dropped before the body runs.
+            async fn while_condition_temporary() -> u32 {
+                let mut i = 0;
+                while leaf(format!("c {i}"), (Noisy::new(format!("cond {i}")), i < 2)).await.1 {
+                    leaf(format!("body {i}"), ()).await;
+                    i += 1;
+                }
+                i
+            }
+            with ();
+
+            /// A tuple pattern with `_` leaves that part in the temporary, dropped at the statement's end.
+            async fn let_pattern_with_wildcard() -> u32 {
+                let (a, _) = leaf("pair", (1, Noisy::new("ignored"))).await;
+                let (_, b) = leaf("pair 2", (Noisy::new("ignored 2"), 2)).await;
+                let (c, _rest) = leaf("pair 3", (3, Noisy::new("kept"))).await;
+                leaf("after", ()).await;
+                a + b + c
+            }
+            with ();
+
+            /// Unary operators, a closure called with awaited arguments, and constructors.
+            #[allow(clippy::redundant_closure_call, reason = "a closure called in place is the point")]
+            async fn unary_and_calls() -> (bool, i32, u32, Option<u32>) {
+                let not = !leaf("bool", false).await;
+                let neg = -leaf("int", 5).await;
+                let sum = (move |a: u32, b: u32| a + b)(leaf("a", 1).await, leaf("b", 2).await);
+                let some = Some(leaf("some", 9).await);
+                (not, neg, sum, some)
+            }
+            with ();
+
+            /// A `move` closure owning a `Noisy` built in its own block, made before awaits and called after.
+            async fn move_closure_built_in_block() -> usize {
+                let describe = {
+                    let owned = Noisy::new("captured");
+                    move |n: usize| {
+                        owned.touch();
+                        owned.name().len() + n
+                    }
+                };
+                let a = leaf("a", 1).await;
+                let first = describe(a);
+                let b = leaf("b", 2).await;
+                first + describe(b)
+            }
+            with ();
+
+            /// `async move` blocks that build a `Noisy` inside, awaited in a loop, then one held across a join.
+            async fn async_move_blocks_owning_noisy(flag: bool) -> u32 {
+                let mut total = 0;
+                for i in 0..3 {
+                    total += async move {
+                        let noisy = Noisy::new(format!("inner {i}"));
+                        let v = leaf(format!("inner {i}"), i).await;
+                        noisy.touch();
+                        v
+                    }
+                    .await;
+                }
+                if flag {
+                    total += leaf("join", 10).await;
+                }
+                let held = async move { leaf("held", total).await + 1 };
+                let extra = leaf("extra", 100).await;
+                held.await + extra
+            }
+            with (true), (false);
+
+            /// A `Noisy` reassigned in a loop after awaits, then from an awaited value: each old value drops at the assignment.
+            async fn reassign_noisy_across_awaits() -> usize {
+                let mut current = Noisy::new("start");
+                for i in 0..3 {
+                    leaf(format!("work {i}"), ()).await;
+                    current.touch();
+                    current = Noisy::new(format!("value {i}"));
+                }
+                current = leaf("last", Noisy::new("awaited")).await;
+                leaf("end", ()).await;
+                current.name().len()
+            }
+            with ();
+
+            /// An await whose operand awaits, and an await of an awaited future.
+            async fn nested_awaits() -> u32 {
+                let a = leaf("outer", leaf("inner", 1).await).await;
+                let b = leaf("future", leaf("inside", 2)).await.await;
+                a + b
+            }
+            with ();
+        }
+    }
+
+    /// Operands that branch and await, and names that collide with the machine's.
+    mod operands_and_names {
+        use super::*;
+
+        differential! {
+            /// `match`, `if` and labelled-block operands that await, next to a `Noisy` temporary argument.
+            async fn branching_operands(n: u32) -> u32 {
+                let x = consume(
+                    Noisy::new("temp"),
+                    match n {
+                        0 => leaf("zero", 10).await,
+                        _ => {
+                            let inner = Noisy::new("inner");
+                            let v = leaf("other", 20).await;
+                            inner.touch();
+                            v
+                        }
+                    },
+                );
+                let y = consume(Noisy::new("block temp"), 'b: {
+                    if leaf("early?", n == 1).await {
+                        break 'b 1;
+                    }
+                    leaf("late", 2).await
+                });
+                add(if n > 1 { leaf("if", 1).await } else { 2 }, leaf("second", 3).await) + x + y
+            }
+            with (0), (1), (2);
+
+            /// A match arm binds the name of a live outer `Noisy`; the outer one is used after the match.
+            #[allow(clippy::match_single_binding, reason = "the arm's own binding is the point")]
+            async fn arm_binding_shadows_outer_noisy() -> usize {
+                let x = Noisy::new("outer");
+                let n = match leaf("v", Noisy::new("inner")).await {
+                    x => {
+                        leaf("arm", ()).await;
+                        x.touch();
+                        x.name().len()
+                    }
+                };
+                x.touch();
+                n
+            }
+            with ();
+
+            /// Locals named like the machine's internals (`__state`, `__output`, `__tmp0`, ...).
+            async fn locals_named_like_internals(__state: u32) -> u32 {
+                let __output = leaf("a", 1).await;
+                let __tmp0 = 10;
+                let __cx = 100;
+                let __value = if __output > 0 { leaf("b", 1000).await } else { 0 };
+                let __awaitee = add(__tmp0, leaf("c", 1).await);
+                let __scrutinee0 = match leaf("d", 2).await {
+                    2 => leaf("e", 5).await,
+                    _ => 0,
+                };
+                __state + __output + __tmp0 + __cx + __value + __awaitee + __scrutinee0
+            }
+            with (10000);
+        }
+    }
+
+    /// The name, native size and desugared size of every adversarial case.
+    pub(crate) fn all_sizes() -> Vec<(&'static str, usize, usize)> {
+        [
+            loops_and_labels::all_sizes(),
+            exits_and_branches::all_sizes(),
+            temporaries_and_drops::all_sizes(),
+            operands_and_names::all_sizes(),
+        ]
+        .concat()
+    }
+
+    // --- known failures (macro bugs) ---
+    //
+    // Each case differs from rustc as its note says. Uncomment one (into a
+    // `differential!` block above) when the macro is fixed.
+    //
+    // differential! {
+    //     // BUG: the arm's `add(1, 2)`, before its await, runs again after resuming (logged twice).
+    //     /// A `match` on an awaited scrutinee whose arm calls a function before an await.
+    //     async fn match_scrutinee_then_hoisted_call(kind: u32) -> u32 {
+    //         match leaf("kind", kind).await {
+    //             1 => add(add(1, 2), leaf("one", 1).await),
+    //             _ => 0,
+    //         }
+    //     }
+    //     with (1), (0);
+    //
+    //     // BUG: does not compile: `parse(text)? + leaf(..).await` in an arm of a `match` on an awaited value is not hoisted (`u32 + !`).
+    //     /// `?` in match arms, before and after an await, with a local in the arm.
+    //     async fn try_in_match_arm(kind: u32, text: &'static str) -> Result<u32, String> {
+    //         let guard = Noisy::new("guard");
+    //         let value = match leaf("kind", kind).await {
+    //             0 => {
+    //                 let arm = Noisy::new("arm");
+    //                 let n = leaf("parse", parse(text)).await?;
+    //                 arm.touch();
+    //                 n
+    //             }
+    //             1 => parse(text)? + leaf("one", 1).await,
+    //             _ => 0,
+    //         };
+    //         guard.touch();
+    //         Ok(value)
+    //     }
+    //     with (0, "5"), (0, "x"), (1, "7"), (1, "y"), (2, "z");
+    //
+    //     // BUG: does not compile, as above: `text.parse::<u32>()? * leaf(..).await` in such an arm (`u32 * !`).
+    //     /// `?` converts a `ParseIntError` with `From`, in a loop and in match arms.
+    //     async fn try_with_from_conversion(texts: Vec<&'static str>) -> Result<u32, AppError> {
+    //         let guard = Noisy::new("guard");
+    //         let mut sum = 0;
+    //         for text in texts {
+    //             let local = Noisy::new(format!("local {text}"));
+    //             sum += match leaf(format!("kind {text}"), text.len()).await {
+    //                 1 => leaf(format!("parse {text}"), text.parse::<u32>()).await?,
+    //                 _ => text.parse::<u32>()? * leaf("scale", 10).await,
+    //             };
+    //             local.touch();
+    //         }
+    //         guard.touch();
+    //         Ok(sum)
+    //     }
+    //     with (vec!["1", "23"]), (vec!["1", "x"]), (vec!["yy", "2"]);
+    //
+    //     // BUG: does not compile: a later `let` of a chain whose scrutinee awaits loses its pattern (`y` not found).
+    //     /// A `let` chain (edition 2024) whose conditions await, with a `Noisy` bound in it.
+    //     async fn let_chain_with_awaits(input: Option<u32>) -> u32 {
+    //         let guard = Noisy::new("guard");
+    //         let value = if let Some(x) = leaf("first", input).await
+    //             && leaf("check", x > 1).await
+    //             && let Some(y) = leaf("second", x.checked_sub(1)).await
+    //         {
+    //             leaf("then", x + y).await
+    //         } else {
+    //             0
+    //         };
+    //         guard.touch();
+    //         value
+    //     }
+    //     with (Some(3)), (Some(1)), (None);
+    //
+    //     // BUG: does not compile: the await in arm `1` holds `guard`, assigned only in arm `0` (E0381, E0384).
+    //     /// `let x;` assigned in each arm of a `match` and an `if`, some arms awaiting.
+    //     #[allow(clippy::needless_late_init, reason = "deferred initialization is the point")]
+    //     async fn deferred_init_in_branches(n: u32) -> u32 {
+    //         let x;
+    //         let guard;
+    //         match n {
+    //             0 => {
+    //                 guard = Noisy::new("zero");
+    //                 x = leaf("zero", 1).await;
+    //             }
+    //             1 => {
+    //                 x = 2;
+    //                 guard = leaf("one", Noisy::new("one")).await;
+    //             }
+    //             _ => {
+    //                 guard = Noisy::new("other");
+    //                 x = 3;
+    //             }
+    //         }
+    //         let y: u32;
+    //         if x > 1 {
+    //             y = leaf("big", x * 10).await;
+    //         } else {
+    //             y = x;
+    //         }
+    //         guard.touch();
+    //         x + y + leaf("end", 0).await
+    //     }
+    //     with (0), (1), (2);
+    //
+    //     // BUG: does not compile: the first await holds `x`, assigned only after a later await in the loop (E0381).
+    //     /// `let x;` assigned after an await inside a `loop`, then read after the loop.
+    //     async fn deferred_init_in_loop() -> u32 {
+    //         let x;
+    //         let mut i = 0;
+    //         loop {
+    //             i += 1;
+    //             if leaf("ready?", i == 2).await {
+    //                 x = leaf("value", i * 10).await;
+    //                 break;
+    //             }
+    //         }
+    //         x + i
+    //     }
+    //     with ();
+    //
+    //     // BUG: does not compile: `v[i.await] += x.await` copies `v[..]` into an immutable temporary (E0384); rustc evaluates the value first.
+    //     /// Assignment evaluates the assigned value before the place; `+=` on primitives too.
+    //     async fn assignment_evaluation_order() -> Vec<u32> {
+    //         let mut v = vec![0, 0, 0];
+    //         v[leaf("index", 1).await] = leaf("value", 5).await;
+    //         v[leaf("index 2", 2).await] += leaf("value 2", 7).await;
+    //         v
+    //     }
+    //     with ();
+    //
+    //     // BUG: does not compile: `owned` moved into a `move` closure, and `once` consumed by its call, are still stored in the state (E0382).
+    //     /// `move` closures capturing `Noisy` values are built before awaits and called after them.
+    //     async fn closures_capturing_noisy() -> usize {
+    //         let owned = Noisy::new("captured");
+    //         let describe = move |n: usize| {
+    //             owned.touch();
+    //             owned.name().len() + n
+    //         };
+    //         let once = {
+    //             let other = Noisy::new("once");
+    //             move || other
+    //         };
+    //         let a = leaf("a", 1).await;
+    //         let first = describe(a);
+    //         let taken = once();
+    //         let b = leaf("b", 2).await;
+    //         taken.touch();
+    //         first + describe(b)
+    //     }
+    //     with ();
+    //
+    //     // BUG: does not compile: `noisy` moved into an `async move` block is still stored in the state (E0382).
+    //     /// `async move` blocks holding a `Noisy` awaited in a loop, then one held across a join.
+    //     async fn async_move_blocks_in_loop(flag: bool) -> u32 {
+    //         let mut total = 0;
+    //         for i in 0..3 {
+    //             let noisy = Noisy::new(format!("moved {i}"));
+    //             total += async move {
+    //                 let v = leaf(format!("inner {i}"), i).await;
+    //                 noisy.touch();
+    //                 v
+    //             }
+    //             .await;
+    //         }
+    //         if flag {
+    //             total += leaf("join", 10).await;
+    //         }
+    //         let held = async move { leaf("held", total).await + 1 };
+    //         let extra = leaf("extra", 100).await;
+    //         held.await + extra
+    //     }
+    //     with (true), (false);
+    //
+    //     // BUG: does not compile, as above (E0382).
+    //     /// An `async move` block holding a `Noisy` is created, not awaited, and dropped after an await.
+    //     async fn unawaited_async_block_dropped() -> u32 {
+    //         let noisy = Noisy::new("captured");
+    //         let future = async move {
+    //             noisy.touch();
+    //             1
+    //         };
+    //         let n = leaf("a", 1).await;
+    //         drop(future);
+    //         n + leaf("b", 2).await
+    //     }
+    //     with ();
+    //
+    //     // BUG: does not compile: the closure `f`, dead after `f()`, is held across the await with its borrow of `x` (E0505).
+    //     /// A closure borrowing a `Noisy`, last called before an await; the `Noisy` is used after it.
+    //     async fn closure_borrow_ends_before_await() -> u32 {
+    //         let x = Noisy::new("x");
+    //         let f = || x.touch();
+    //         f();
+    //         leaf("a", ()).await;
+    //         x.touch();
+    //         1
+    //     }
+    //     with ();
+    //
+    //     // BUG: does not compile: the `&opt` scrutinee is held across the arm's await after `n`'s last use (E0597).
+    //     /// A `match` on a reference to a parameter whose arm awaits after its last use of the binding.
+    //     async fn match_on_reference_then_await(opt: Option<u32>) -> u32 {
+    //         match &opt {
+    //             Some(n) => leaf("some", *n).await,
+    //             None => 0,
+    //         }
+    //     }
+    //     with (Some(1)), (None);
+    //
+    //     // BUG: does not compile: `K` and `double`, declared in the body, are not found after the await.
+    //     /// Items (a `const` and a `fn`) declared in the body and used after an await.
+    //     async fn items_declared_in_body() -> u32 {
+    //         const K: u32 = 3;
+    //         fn double(n: u32) -> u32 {
+    //             n * 2
+    //         }
+    //         let a = leaf("a", 1).await;
+    //         double(a) + K
+    //     }
+    //     with ();
+    //
+    //     // BUG: the `_` part of the tuple parameter is dropped at the first poll; rustc drops it last, after `a`.
+    //     /// Parameter patterns: a tuple parameter with a `_` part and a `mut` parameter.
+    //     async fn parameter_patterns((a, _): (Noisy, Noisy), mut count: u32) -> u32 {
+    //         let local = Noisy::new("local");
+    //         count += leaf("add", 1).await;
+    //         a.touch();
+    //         local.touch();
+    //         count
+    //     }
+    //     with ((Noisy::new("a"), Noisy::new("ignored")), 1);
+    //
+    //     // BUG: the temporary `Noisy` "a" is dropped before "b" is awaited; rustc drops it at the end of the statement.
+    //     /// Awaits in both operands of comparisons, one with a `Noisy` temporary.
+    //     async fn awaits_in_comparisons() -> (bool, bool, bool) {
+    //         let lt = leaf("left", 1).await < leaf("right", 2).await;
+    //         let eq = leaf("a", Noisy::new("a")).await.name().len()
+    //             == leaf("b", Noisy::new("b")).await.name().len();
+    //         let ge = leaf("c", 3).await >= helper(1).await;
+    //         (lt, eq, ge)
+    //     }
+    //     with ();
+    //
+    //     // BUG: as above: "temp a" is dropped before "b" is polled, not at the end of the `let`.
+    //     /// A temporary in a `let` initializer lives across a later await in the same statement.
+    //     async fn let_statement_temporary() -> usize {
+    //         let before = Noisy::new("before");
+    //         let n = leaf("a", Noisy::new("temp a")).await.name().len() + leaf("b", 1).await;
+    //         before.touch();
+    //         n + leaf("c", 1).await
+    //     }
+    //     with ();
+    //
+    //     // BUG: as above: "tail temp" is dropped before "b" is polled, not after it (before "local").
+    //     /// A temporary in the tail expression lives across its awaits and drops before the locals.
+    //     async fn tail_expression_temporary() -> usize {
+    //         let local = Noisy::new("local");
+    //         leaf("a", ()).await;
+    //         local.touch();
+    //         leaf("tail", Noisy::new("tail temp")).await.name().len() + leaf("b", 1).await
+    //     }
+    //     with ();
+    //
+    //     // BUG: the `if let` scrutinee's temporary is dropped before the then-branch awaits; rustc drops it after the branch.
+    //     /// `if let` scrutinee temporaries live through the then-branch's awaits, not the else's.
+    //     async fn if_let_scrutinee_temporary(flag: bool) -> u32 {
+    //         if let Some(n) = leaf("get", (Noisy::new("temp"), flag.then_some(3))).await.1 {
+    //             leaf("then", n).await
+    //         } else {
+    //             leaf("else", 0).await
+    //         }
+    //     }
+    //     with (true), (false);
+    // }
+}
+
 // --- later: borrows across awaits -------------------------------------------
 //
 // These hold a borrow of a local across an `.await`: the frame must not move
@@ -986,6 +2073,7 @@ fn size_summary() {
         drops::all_sizes(),
         panics::all_sizes(),
         joins_and_loops::all_sizes(),
+        adversarial::all_sizes(),
     ];
     print_size_table(&sections.concat());
 }
