@@ -1579,8 +1579,206 @@ mod adversarial {
             exits_and_branches::all_sizes(),
             temporaries_and_drops::all_sizes(),
             operands_and_names::all_sizes(),
+            regressions::all_sizes(),
         ]
         .concat()
+    }
+
+    /// Cases that exposed macro bugs, kept as regressions once fixed.
+    mod regressions {
+        use super::*;
+
+        differential! {
+         /// A `match` on an awaited scrutinee whose arm calls a function before an await.
+         async fn match_scrutinee_then_hoisted_call(kind: u32) -> u32 {
+             match leaf("kind", kind).await {
+                 1 => add(add(1, 2), leaf("one", 1).await),
+                 _ => 0,
+             }
+         }
+         with (1), (0);
+
+         /// `?` in match arms, before and after an await, with a local in the arm.
+         async fn try_in_match_arm(kind: u32, text: &'static str) -> Result<u32, String> {
+             let guard = Noisy::new("guard");
+             let value = match leaf("kind", kind).await {
+                 0 => {
+                     let arm = Noisy::new("arm");
+                     let n = leaf("parse", parse(text)).await?;
+                     arm.touch();
+                     n
+                 }
+                 1 => parse(text)? + leaf("one", 1).await,
+                 _ => 0,
+             };
+             guard.touch();
+             Ok(value)
+         }
+         with (0, "5"), (0, "x"), (1, "7"), (1, "y"), (2, "z");
+
+         /// `?` converts a `ParseIntError` with `From`, in a loop and in match arms.
+         async fn try_with_from_conversion(texts: Vec<&'static str>) -> Result<u32, AppError> {
+             let guard = Noisy::new("guard");
+             let mut sum = 0;
+             for text in texts {
+                 let local = Noisy::new(format!("local {text}"));
+                 sum += match leaf(format!("kind {text}"), text.len()).await {
+                     1 => leaf(format!("parse {text}"), text.parse::<u32>()).await?,
+                     _ => text.parse::<u32>()? * leaf("scale", 10).await,
+                 };
+                 local.touch();
+             }
+             guard.touch();
+             Ok(sum)
+         }
+         with (vec!["1", "23"]), (vec!["1", "x"]), (vec!["yy", "2"]);
+
+         /// A `let` chain (edition 2024) whose conditions await, with a `Noisy` bound in it.
+         async fn let_chain_with_awaits(input: Option<u32>) -> u32 {
+             let guard = Noisy::new("guard");
+             let value = if let Some(x) = leaf("first", input).await
+                 && leaf("check", x > 1).await
+                 && let Some(y) = leaf("second", x.checked_sub(1)).await
+             {
+                 leaf("then", x + y).await
+             } else {
+                 0
+             };
+             guard.touch();
+             value
+         }
+         with (Some(3)), (Some(1)), (None);
+
+         /// `let x;` assigned in each arm of a `match` and an `if`, some arms awaiting.
+         #[allow(clippy::needless_late_init, reason = "deferred initialization is the point")]
+         async fn deferred_init_in_branches(n: u32) -> u32 {
+             let x;
+             let guard;
+             match n {
+                 0 => {
+                     guard = Noisy::new("zero");
+                     x = leaf("zero", 1).await;
+                 }
+                 1 => {
+                     x = 2;
+                     guard = leaf("one", Noisy::new("one")).await;
+                 }
+                 _ => {
+                     guard = Noisy::new("other");
+                     x = 3;
+                 }
+             }
+             let y: u32;
+             if x > 1 {
+                 y = leaf("big", x * 10).await;
+             } else {
+                 y = x;
+             }
+             guard.touch();
+             x + y + leaf("end", 0).await
+         }
+         with (0), (1), (2);
+
+         /// `let x;` assigned after an await inside a `loop`, then read after the loop.
+         async fn deferred_init_in_loop() -> u32 {
+             let x;
+             let mut i = 0;
+             loop {
+                 i += 1;
+                 if leaf("ready?", i == 2).await {
+                     x = leaf("value", i * 10).await;
+                     break;
+                 }
+             }
+             x + i
+         }
+         with ();
+
+         /// `move` closures capturing `Noisy` values are built before awaits and called after them.
+         async fn closures_capturing_noisy() -> usize {
+             let owned = Noisy::new("captured");
+             let describe = move |n: usize| {
+                 owned.touch();
+                 owned.name().len() + n
+             };
+             let once = {
+                 let other = Noisy::new("once");
+                 move || other
+             };
+             let a = leaf("a", 1).await;
+             let first = describe(a);
+             let taken = once();
+             let b = leaf("b", 2).await;
+             taken.touch();
+             first + describe(b)
+         }
+         with ();
+
+         /// `async move` blocks holding a `Noisy` awaited in a loop, then one held across a join.
+         async fn async_move_blocks_in_loop(flag: bool) -> u32 {
+             let mut total = 0;
+             for i in 0..3 {
+                 let noisy = Noisy::new(format!("moved {i}"));
+                 total += async move {
+                     let v = leaf(format!("inner {i}"), i).await;
+                     noisy.touch();
+                     v
+                 }
+                 .await;
+             }
+             if flag {
+                 total += leaf("join", 10).await;
+             }
+             let held = async move { leaf("held", total).await + 1 };
+             let extra = leaf("extra", 100).await;
+             held.await + extra
+         }
+         with (true), (false);
+
+         /// An `async move` block holding a `Noisy` is created, not awaited, and dropped after an await.
+         async fn unawaited_async_block_dropped() -> u32 {
+             let noisy = Noisy::new("captured");
+             let future = async move {
+                 noisy.touch();
+                 1
+             };
+             let n = leaf("a", 1).await;
+             drop(future);
+             n + leaf("b", 2).await
+         }
+         with ();
+
+         /// A closure borrowing a `Noisy`, last called before an await; the `Noisy` is used after it.
+         async fn closure_borrow_ends_before_await() -> u32 {
+             let x = Noisy::new("x");
+             let f = || x.touch();
+             f();
+             leaf("a", ()).await;
+             x.touch();
+             1
+         }
+         with ();
+
+         /// A `match` on a reference to a parameter whose arm awaits after its last use of the binding.
+         async fn match_on_reference_then_await(opt: Option<u32>) -> u32 {
+             match &opt {
+                 Some(n) => leaf("some", *n).await,
+                 None => 0,
+             }
+         }
+         with (Some(1)), (None);
+
+         /// Items (a `const` and a `fn`) declared in the body and used after an await.
+         async fn items_declared_in_body() -> u32 {
+             const K: u32 = 3;
+             fn double(n: u32) -> u32 {
+                 n * 2
+             }
+             let a = leaf("a", 1).await;
+             double(a) + K
+         }
+         with ();
+        }
     }
 
     // --- known failures (macro bugs) ---
@@ -1589,116 +1787,11 @@ mod adversarial {
     // `differential!` block above) when the macro is fixed.
     //
     // differential! {
-    //     // BUG: the arm's `add(1, 2)`, before its await, runs again after resuming (logged twice).
-    //     /// A `match` on an awaited scrutinee whose arm calls a function before an await.
-    //     async fn match_scrutinee_then_hoisted_call(kind: u32) -> u32 {
-    //         match leaf("kind", kind).await {
-    //             1 => add(add(1, 2), leaf("one", 1).await),
-    //             _ => 0,
-    //         }
-    //     }
-    //     with (1), (0);
     //
-    //     // BUG: does not compile: `parse(text)? + leaf(..).await` in an arm of a `match` on an awaited value is not hoisted (`u32 + !`).
-    //     /// `?` in match arms, before and after an await, with a local in the arm.
-    //     async fn try_in_match_arm(kind: u32, text: &'static str) -> Result<u32, String> {
-    //         let guard = Noisy::new("guard");
-    //         let value = match leaf("kind", kind).await {
-    //             0 => {
-    //                 let arm = Noisy::new("arm");
-    //                 let n = leaf("parse", parse(text)).await?;
-    //                 arm.touch();
-    //                 n
-    //             }
-    //             1 => parse(text)? + leaf("one", 1).await,
-    //             _ => 0,
-    //         };
-    //         guard.touch();
-    //         Ok(value)
-    //     }
-    //     with (0, "5"), (0, "x"), (1, "7"), (1, "y"), (2, "z");
     //
-    //     // BUG: does not compile, as above: `text.parse::<u32>()? * leaf(..).await` in such an arm (`u32 * !`).
-    //     /// `?` converts a `ParseIntError` with `From`, in a loop and in match arms.
-    //     async fn try_with_from_conversion(texts: Vec<&'static str>) -> Result<u32, AppError> {
-    //         let guard = Noisy::new("guard");
-    //         let mut sum = 0;
-    //         for text in texts {
-    //             let local = Noisy::new(format!("local {text}"));
-    //             sum += match leaf(format!("kind {text}"), text.len()).await {
-    //                 1 => leaf(format!("parse {text}"), text.parse::<u32>()).await?,
-    //                 _ => text.parse::<u32>()? * leaf("scale", 10).await,
-    //             };
-    //             local.touch();
-    //         }
-    //         guard.touch();
-    //         Ok(sum)
-    //     }
-    //     with (vec!["1", "23"]), (vec!["1", "x"]), (vec!["yy", "2"]);
     //
-    //     // BUG: does not compile: a later `let` of a chain whose scrutinee awaits loses its pattern (`y` not found).
-    //     /// A `let` chain (edition 2024) whose conditions await, with a `Noisy` bound in it.
-    //     async fn let_chain_with_awaits(input: Option<u32>) -> u32 {
-    //         let guard = Noisy::new("guard");
-    //         let value = if let Some(x) = leaf("first", input).await
-    //             && leaf("check", x > 1).await
-    //             && let Some(y) = leaf("second", x.checked_sub(1)).await
-    //         {
-    //             leaf("then", x + y).await
-    //         } else {
-    //             0
-    //         };
-    //         guard.touch();
-    //         value
-    //     }
-    //     with (Some(3)), (Some(1)), (None);
     //
-    //     // BUG: does not compile: the await in arm `1` holds `guard`, assigned only in arm `0` (E0381, E0384).
-    //     /// `let x;` assigned in each arm of a `match` and an `if`, some arms awaiting.
-    //     #[allow(clippy::needless_late_init, reason = "deferred initialization is the point")]
-    //     async fn deferred_init_in_branches(n: u32) -> u32 {
-    //         let x;
-    //         let guard;
-    //         match n {
-    //             0 => {
-    //                 guard = Noisy::new("zero");
-    //                 x = leaf("zero", 1).await;
-    //             }
-    //             1 => {
-    //                 x = 2;
-    //                 guard = leaf("one", Noisy::new("one")).await;
-    //             }
-    //             _ => {
-    //                 guard = Noisy::new("other");
-    //                 x = 3;
-    //             }
-    //         }
-    //         let y: u32;
-    //         if x > 1 {
-    //             y = leaf("big", x * 10).await;
-    //         } else {
-    //             y = x;
-    //         }
-    //         guard.touch();
-    //         x + y + leaf("end", 0).await
-    //     }
-    //     with (0), (1), (2);
     //
-    //     // BUG: does not compile: the first await holds `x`, assigned only after a later await in the loop (E0381).
-    //     /// `let x;` assigned after an await inside a `loop`, then read after the loop.
-    //     async fn deferred_init_in_loop() -> u32 {
-    //         let x;
-    //         let mut i = 0;
-    //         loop {
-    //             i += 1;
-    //             if leaf("ready?", i == 2).await {
-    //                 x = leaf("value", i * 10).await;
-    //                 break;
-    //             }
-    //         }
-    //         x + i
-    //     }
-    //     with ();
     //
     //     // BUG: does not compile: `v[i.await] += x.await` copies `v[..]` into an immutable temporary (E0384); rustc evaluates the value first.
     //     /// Assignment evaluates the assigned value before the place; `+=` on primitives too.
@@ -1710,96 +1803,11 @@ mod adversarial {
     //     }
     //     with ();
     //
-    //     // BUG: does not compile: `owned` moved into a `move` closure, and `once` consumed by its call, are still stored in the state (E0382).
-    //     /// `move` closures capturing `Noisy` values are built before awaits and called after them.
-    //     async fn closures_capturing_noisy() -> usize {
-    //         let owned = Noisy::new("captured");
-    //         let describe = move |n: usize| {
-    //             owned.touch();
-    //             owned.name().len() + n
-    //         };
-    //         let once = {
-    //             let other = Noisy::new("once");
-    //             move || other
-    //         };
-    //         let a = leaf("a", 1).await;
-    //         let first = describe(a);
-    //         let taken = once();
-    //         let b = leaf("b", 2).await;
-    //         taken.touch();
-    //         first + describe(b)
-    //     }
-    //     with ();
     //
-    //     // BUG: does not compile: `noisy` moved into an `async move` block is still stored in the state (E0382).
-    //     /// `async move` blocks holding a `Noisy` awaited in a loop, then one held across a join.
-    //     async fn async_move_blocks_in_loop(flag: bool) -> u32 {
-    //         let mut total = 0;
-    //         for i in 0..3 {
-    //             let noisy = Noisy::new(format!("moved {i}"));
-    //             total += async move {
-    //                 let v = leaf(format!("inner {i}"), i).await;
-    //                 noisy.touch();
-    //                 v
-    //             }
-    //             .await;
-    //         }
-    //         if flag {
-    //             total += leaf("join", 10).await;
-    //         }
-    //         let held = async move { leaf("held", total).await + 1 };
-    //         let extra = leaf("extra", 100).await;
-    //         held.await + extra
-    //     }
-    //     with (true), (false);
     //
-    //     // BUG: does not compile, as above (E0382).
-    //     /// An `async move` block holding a `Noisy` is created, not awaited, and dropped after an await.
-    //     async fn unawaited_async_block_dropped() -> u32 {
-    //         let noisy = Noisy::new("captured");
-    //         let future = async move {
-    //             noisy.touch();
-    //             1
-    //         };
-    //         let n = leaf("a", 1).await;
-    //         drop(future);
-    //         n + leaf("b", 2).await
-    //     }
-    //     with ();
     //
-    //     // BUG: does not compile: the closure `f`, dead after `f()`, is held across the await with its borrow of `x` (E0505).
-    //     /// A closure borrowing a `Noisy`, last called before an await; the `Noisy` is used after it.
-    //     async fn closure_borrow_ends_before_await() -> u32 {
-    //         let x = Noisy::new("x");
-    //         let f = || x.touch();
-    //         f();
-    //         leaf("a", ()).await;
-    //         x.touch();
-    //         1
-    //     }
-    //     with ();
     //
-    //     // BUG: does not compile: the `&opt` scrutinee is held across the arm's await after `n`'s last use (E0597).
-    //     /// A `match` on a reference to a parameter whose arm awaits after its last use of the binding.
-    //     async fn match_on_reference_then_await(opt: Option<u32>) -> u32 {
-    //         match &opt {
-    //             Some(n) => leaf("some", *n).await,
-    //             None => 0,
-    //         }
-    //     }
-    //     with (Some(1)), (None);
     //
-    //     // BUG: does not compile: `K` and `double`, declared in the body, are not found after the await.
-    //     /// Items (a `const` and a `fn`) declared in the body and used after an await.
-    //     async fn items_declared_in_body() -> u32 {
-    //         const K: u32 = 3;
-    //         fn double(n: u32) -> u32 {
-    //             n * 2
-    //         }
-    //         let a = leaf("a", 1).await;
-    //         double(a) + K
-    //     }
-    //     with ();
     //
     //     // BUG: the `_` part of the tuple parameter is dropped at the first poll; rustc drops it last, after `a`.
     //     /// Parameter patterns: a tuple parameter with a `_` part and a `mut` parameter.

@@ -39,13 +39,15 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
             match unsafe { self.get_unchecked_mut() } {
                 Self::Start { .. } => __LoadStateProj::Start,
                 Self::Await0 { __awaitee, .. } => {
+                    let awaitee = unsafe { __awaitee.assume_init_mut() };
                     __LoadStateProj::Await0(unsafe {
-                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
+                        ::core::pin::Pin::new_unchecked(awaitee)
                     })
                 }
                 Self::Await1 { __awaitee, .. } => {
+                    let awaitee = unsafe { __awaitee.assume_init_mut() };
                     __LoadStateProj::Await1(unsafe {
-                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
+                        ::core::pin::Pin::new_unchecked(awaitee)
                     })
                 }
                 Self::Done => __LoadStateProj::Done,

@@ -39,8 +39,9 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
             match unsafe { self.get_unchecked_mut() } {
                 Self::Start { .. } => __SumStateProj::Start,
                 Self::Await0 { __awaitee, .. } => {
+                    let awaitee = unsafe { __awaitee.assume_init_mut() };
                     __SumStateProj::Await0(unsafe {
-                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
+                        ::core::pin::Pin::new_unchecked(awaitee)
                     })
                 }
                 Self::Loop0 { .. } => __SumStateProj::Loop0,

@@ -43,13 +43,15 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
             match unsafe { self.get_unchecked_mut() } {
                 Self::Start { .. } => __NestedStateProj::Start,
                 Self::Await0 { __awaitee, .. } => {
+                    let awaitee = unsafe { __awaitee.assume_init_mut() };
                     __NestedStateProj::Await0(unsafe {
-                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
+                        ::core::pin::Pin::new_unchecked(awaitee)
                     })
                 }
                 Self::Await1 { __awaitee, .. } => {
+                    let awaitee = unsafe { __awaitee.assume_init_mut() };
                     __NestedStateProj::Await1(unsafe {
-                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
+                        ::core::pin::Pin::new_unchecked(awaitee)
                     })
                 }
                 Self::Done => __NestedStateProj::Done,

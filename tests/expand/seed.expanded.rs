@@ -39,13 +39,15 @@ fn example() -> impl ::core::future::Future<Output = ()> {
             match unsafe { self.get_unchecked_mut() } {
                 Self::Start { .. } => __ExampleStateProj::Start,
                 Self::Await0 { __awaitee, .. } => {
+                    let awaitee = unsafe { __awaitee.assume_init_mut() };
                     __ExampleStateProj::Await0(unsafe {
-                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
+                        ::core::pin::Pin::new_unchecked(awaitee)
                     })
                 }
                 Self::Await1 { __awaitee, .. } => {
+                    let awaitee = unsafe { __awaitee.assume_init_mut() };
                     __ExampleStateProj::Await1(unsafe {
-                        ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
+                        ::core::pin::Pin::new_unchecked(awaitee)
                     })
                 }
                 Self::Done => __ExampleStateProj::Done,

@@ -57,11 +57,15 @@ pub(super) fn carried(resolved: &Resolved) -> (Vec<Vec<BindingId>>, Vec<Vec<Bind
                     let mut mentions = resolved.mentions.iter().filter(|m| m.binding == binding);
                     let used_after = mentions.clone().any(after);
                     let may_have_moved = mentions.any(|m| m.may_move && before(m));
+                    // A `let x;` is assigned here if an assignment runs before
+                    // it in this pass (one later in a loop body does not count:
+                    // the first time round, `x` is not assigned yet).
                     let assigned = !resolved.bindings[binding].deferred
-                        || resolved
-                            .assignments
-                            .iter()
-                            .any(|a| a.binding == binding && before(a));
+                        || resolved.assignments.iter().any(|a| {
+                            a.binding == binding
+                                && a.position < site.position
+                                && !exclusive(&a.branches, &site.branches)
+                        });
                     if !assigned {
                         if used_after {
                             unassigned.push(binding);

@@ -52,6 +52,8 @@ pub(super) struct Mention {
     pub(super) site: Option<usize>,
     /// Inside a closure or `async` block that captures by reference.
     pub(super) captured: bool,
+    /// Under a `*`: the place is behind the binding, not the binding.
+    pub(super) through_deref: bool,
     /// The branches the mention is in (see [`exclusive`]).
     pub(super) branches: Vec<(usize, usize)>,
     pub(super) position: usize,
@@ -172,6 +174,10 @@ struct Resolver {
     /// How many `move` closures or `async move` blocks surround the
     /// current position: what they name, they take by value.
     moves: usize,
+    /// How many dereferences surround the current position.
+    derefs: usize,
+    /// The bindings initialized with a borrow (`let r = &x;`).
+    references: Vec<BindingId>,
     /// The branches around the current position: (construct, branch).
     branches: Vec<(usize, usize)>,
     /// Counter for the constructs that branch.
@@ -249,9 +255,25 @@ impl Resolver {
                 position,
                 may_move: use_ == Use::Value || self.moves > 0,
                 captured: self.captures > 0,
+                through_deref: self.derefs > 0,
                 branches: self.branches.clone(),
                 loops: self.loops.clone(),
             });
+        }
+    }
+
+    /// Whether matching on `expr` binds references (match ergonomics):
+    /// it is a borrow, or a local initialized with one.
+    fn is_reference(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Reference(_) => true,
+            Expr::Paren(e) => self.is_reference(&e.expr),
+            Expr::Path(path) => path
+                .path
+                .get_ident()
+                .and_then(|ident| self.lookup(&ident.to_string()))
+                .is_some_and(|binding| self.references.contains(&binding)),
+            _ => false,
         }
     }
 
@@ -331,6 +353,13 @@ impl Resolver {
                         .is_some_and(|init| is_drop_free_value(&init.expr));
                     let first = self.bindings.len();
                     self.declare_pattern(&local.pat, scope, drop_free);
+                    if local
+                        .init
+                        .as_ref()
+                        .is_some_and(|init| matches!(*init.expr, Expr::Reference(_)))
+                    {
+                        self.references.extend(first..self.bindings.len());
+                    }
                     if local.init.is_none() {
                         self.bindings[first..]
                             .iter_mut()
@@ -367,26 +396,26 @@ impl Resolver {
             Pat::Tuple(tuple) => tuple
                 .elems
                 .iter()
-                .for_each(|p| self.declare_pattern(p, scope, false)),
+                .for_each(|p| self.declare_pattern(p, scope, drop_free)),
             Pat::TupleStruct(tuple) => tuple
                 .elems
                 .iter()
-                .for_each(|p| self.declare_pattern(p, scope, false)),
+                .for_each(|p| self.declare_pattern(p, scope, drop_free)),
             Pat::Slice(slice) => slice
                 .elems
                 .iter()
-                .for_each(|p| self.declare_pattern(p, scope, false)),
+                .for_each(|p| self.declare_pattern(p, scope, drop_free)),
             Pat::Struct(s) => s
                 .fields
                 .iter()
-                .for_each(|f| self.declare_pattern(&f.pat, scope, false)),
+                .for_each(|f| self.declare_pattern(&f.pat, scope, drop_free)),
             Pat::Reference(r) => self.declare_pattern(&r.pat, scope, true),
             Pat::Paren(p) => self.declare_pattern(&p.pat, scope, drop_free),
             // Every alternative binds the same names.
             Pat::Or(or) => {
                 if let Some(first) = or.cases.first() {
                     let renamable = std::mem::replace(&mut self.renamable, false);
-                    self.declare_pattern(first, scope, false);
+                    self.declare_pattern(first, scope, drop_free);
                     self.renamable = renamable;
                 }
             }
@@ -438,6 +467,12 @@ impl Resolver {
             }
             Expr::Paren(e) => self.expr(&e.expr, use_),
             Expr::Group(e) => self.expr(&e.expr, use_),
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
+                // What a reference points to is not the reference's local.
+                self.derefs += 1;
+                self.expr(&unary.expr, Use::Place);
+                self.derefs -= 1;
+            }
             Expr::Unary(unary) => {
                 let use_ = if matches!(unary.op, syn::UnOp::Deref(_)) {
                     Use::Place
@@ -458,6 +493,7 @@ impl Resolver {
                         binding,
                         site: None,
                         captured: false,
+                        through_deref: false,
                         branches: self.branches.clone(),
                         position,
                         may_move: false,
@@ -526,7 +562,7 @@ impl Resolver {
                     // reference, declared before it: the future may borrow it.
                     let mut borrowed: Vec<BindingId> = self.mentions[first..]
                         .iter()
-                        .filter(|m| !m.may_move || m.captured)
+                        .filter(|m| (!m.may_move || m.captured) && !m.through_deref)
                         .map(|m| m.binding)
                         .filter(|&b| self.declared_at[b] <= position)
                         .collect();
@@ -548,7 +584,8 @@ impl Resolver {
                     Use::Place
                 };
                 self.expr(&e.expr, use_);
-                self.declare_pattern(&e.pat, self.pending_scope(), false);
+                let by_reference = self.is_reference(&e.expr);
+                self.declare_pattern(&e.pat, self.pending_scope(), by_reference);
             }
             Expr::If(e) => {
                 let id = self.branching();
@@ -592,11 +629,12 @@ impl Resolver {
                     Use::Place
                 };
                 self.expr(&e.expr, use_);
+                let by_reference = self.is_reference(&e.expr);
                 let id = self.branching();
                 for (i, arm) in e.arms.iter().enumerate() {
                     self.in_branch(id, i, |this| {
                         this.in_frame(|this| {
-                            this.declare_pattern(&arm.pat, Scope::of(arm), false);
+                            this.declare_pattern(&arm.pat, Scope::of(arm), by_reference);
                             this.expr(&arm.body, Use::Value);
                         });
                     });

@@ -111,6 +111,7 @@ pub(crate) fn generate(
     sig.output = syn::parse_quote_spanned!(span=> -> impl ::core::future::Future<Output = #output>);
 
     let attrs = &function.attrs;
+    let items = &lowered.items;
     let vis = &function.vis;
     let trace_start = if args.trace {
         let line = format!("[{name}] created in state Start: nothing runs until the first poll");
@@ -121,6 +122,7 @@ pub(crate) fn generate(
     Ok(quote! {
         #(#attrs)*
         #vis #sig {
+            #(#items)*
             #state_items
             #frame_items
             #try_items

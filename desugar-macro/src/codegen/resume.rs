@@ -36,7 +36,7 @@
 //! dropped in the native order.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Lifetime, Stmt};
 
@@ -264,6 +264,7 @@ impl<'a> Emitter<'a> {
         for stmt in &mut stmts {
             Tidy.visit_stmt_mut(stmt);
         }
+        prune_unassigned(&mut stmts);
         let diverged = stmts.iter().any(stmt_diverges);
         if !diverged {
             let value = match stmts.pop() {
@@ -1059,6 +1060,37 @@ impl VisitMut for Emitter<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
+/// Leaves out a `let x;` whose assignment the arm never reaches: it
+/// declares a local of a type nothing there infers.
+fn prune_unassigned(stmts: &mut Vec<Stmt>) {
+    let mut i = 0;
+    while i < stmts.len() {
+        let unused = match &stmts[i] {
+            Stmt::Local(local) if local.init.is_none() => match &local.pat {
+                syn::Pat::Ident(ident) => !stmts[i + 1..]
+                    .iter()
+                    .any(|stmt| mentions(stmt.to_token_stream(), &ident.ident)),
+                _ => false,
+            },
+            _ => false,
+        };
+        if unused {
+            stmts.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Whether `tokens` name `ident`.
+fn mentions(tokens: TokenStream, ident: &Ident) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(other) => other == *ident,
+        proc_macro2::TokenTree::Group(group) => mentions(group.stream(), ident),
+        _ => false,
+    })
+}
+
 /// Writes each named borrowed local as a place behind the async closure's
 /// argument: `buf` becomes `(*buf)`, the same place, of the same type.
 struct InPlace<'a>(&'a [Ident]);
@@ -1332,6 +1364,7 @@ impl VisitMut for Tidy {
 
     fn visit_block_mut(&mut self, block: &mut Block) {
         visit_mut::visit_block_mut(self, block);
+        prune_unassigned(&mut block.stmts);
         while let [Stmt::Expr(Expr::Block(inner), _)] = block.stmts.as_mut_slice()
             && inner.label.is_none()
             && inner.attrs.is_empty()

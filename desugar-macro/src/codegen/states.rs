@@ -214,10 +214,10 @@ pub(super) fn items(
     let project_arms = await_variants.iter().map(|variant| {
         quote! {
             Self::#variant { __awaitee, .. } => {
-                // SAFETY: see `project`; an `AwaitN` state's awaitee is initialized.
-                #projection::#variant(unsafe {
-                    ::core::pin::Pin::new_unchecked(__awaitee.assume_init_mut())
-                })
+                // SAFETY: an `AwaitN` state's awaitee is initialized (see `lend_*`).
+                let awaitee = unsafe { __awaitee.assume_init_mut() };
+                // SAFETY: the awaitee is never moved, see above.
+                #projection::#variant(unsafe { ::core::pin::Pin::new_unchecked(awaitee) })
             }
         }
     });

@@ -47,6 +47,10 @@ pub(crate) struct Lowered {
     pub(crate) uses_try: bool,
     /// The loop heads and joins, marked on the body.
     pub(crate) transits: Transits,
+    /// Items declared at the top of the body (`const`, `fn`, `struct`,
+    /// `use`, `macro_rules!`): they are visible in the whole body, so the
+    /// generated function declares them once, outside the arms.
+    pub(crate) items: Vec<syn::Item>,
 }
 
 /// What the documentation of a suspended state says about its `.await`.
@@ -77,7 +81,19 @@ pub(crate) fn rename(body: &mut syn::Block, renames: &HashMap<usize, proc_macro2
 
 /// Lowers a function body.
 pub(crate) fn lower(body: &syn::Block) -> syn::Result<Lowered> {
-    let mut body = normalize::normalize(body.clone())?;
+    let mut body = body.clone();
+    let (items, stmts): (Vec<_>, Vec<_>) = std::mem::take(&mut body.stmts)
+        .into_iter()
+        .partition(|stmt| matches!(stmt, syn::Stmt::Item(_)));
+    body.stmts = stmts;
+    let items = items
+        .into_iter()
+        .filter_map(|stmt| match stmt {
+            syn::Stmt::Item(item) => Some(item),
+            _ => None,
+        })
+        .collect();
+    let mut body = normalize::normalize(body)?;
     let awaits = marker::number_awaits(&mut body);
     let transits = transit::mark(&mut body);
     Ok(Lowered {
@@ -85,5 +101,6 @@ pub(crate) fn lower(body: &syn::Block) -> syn::Result<Lowered> {
         body,
         awaits,
         transits,
+        items,
     })
 }

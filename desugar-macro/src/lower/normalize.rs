@@ -151,9 +151,15 @@ impl Normalizer {
                 *e.right = self.unit(*e.right);
                 Expr::Binary(e)
             }
+            Expr::Binary(mut e) if is_compound_assignment(&e.op) => {
+                // `place += value`: for primitives rustc evaluates the value
+                // first, then the place, so the place is never hoisted.
+                *e.right = self.expr(*e.right, out);
+                *e.left = self.expr(*e.left, out);
+                Expr::Binary(e)
+            }
             Expr::Binary(mut e) => {
-                let compound = is_compound_assignment(&e.op);
-                let [left, right] = self.pair(*e.left, *e.right, out, compound);
+                let [left, right] = self.pair(*e.left, *e.right, out, false);
                 (*e.left, *e.right) = (left, right);
                 Expr::Binary(e)
             }
