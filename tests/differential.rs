@@ -601,6 +601,15 @@ mod drops {
         }
         with (Noisy::new("a"), Noisy::new("ignored"), Noisy::new("unused"), Noisy::new("b"));
 
+        /// rust-lang/rust#62958: a parameter used after an await is stored twice by rustc
+        /// (as the captured argument and as the body's local); the desugared state holds it once.
+        async fn parameter_used_after_await(block: [u8; 64], n: u32) -> u32 {
+            leaf("first", ()).await;
+            let sum = block.iter().map(|&b| u32::from(b)).sum::<u32>();
+            sum + leaf("second", n).await
+        }
+        with ([1; 64], 2);
+
         /// A temporary argument built before an await lives across it, even when cancelled.
         async fn temporary_argument_across_await() -> u32 {
             consume(Noisy::new("temporary"), leaf("x", 1).await)

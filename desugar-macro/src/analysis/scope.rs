@@ -50,8 +50,8 @@ pub(super) struct Mention {
     /// The address of the name in the lowered body, where it can be
     /// renamed; `None` inside macro arguments.
     pub(super) site: Option<usize>,
-    /// Inside a closure or `async` block that captures by reference.
-    pub(super) captured: bool,
+    /// Lent where it is named (see `Use::Lend`), or captured by reference.
+    pub(super) lends: bool,
     /// Under a `*`: the place is behind the binding, not the binding.
     pub(super) through_deref: bool,
     /// The branches the mention is in (see [`exclusive`]).
@@ -203,9 +203,12 @@ enum Use {
     /// Taken by value: the binding may be moved (unless it is `Copy`,
     /// which we cannot see).
     Value,
-    /// Used in place: borrowed, assigned to, compared, or the receiver of
-    /// a method that is not known to take `self` by value.
+    /// Used in place: assigned to, compared, formatted, indexed for a
+    /// copy: whatever reference is taken does not outlive the expression.
     Place,
+    /// Lent: borrowed (`&x`, `&mut x`) or the receiver of a method not
+    /// known to take `self` by value, so the result may hold the borrow.
+    Lend,
 }
 
 impl Resolver {
@@ -254,7 +257,7 @@ impl Resolver {
                 site,
                 position,
                 may_move: use_ == Use::Value || self.moves > 0,
-                captured: self.captures > 0,
+                lends: use_ == Use::Lend || self.captures > 0,
                 through_deref: self.derefs > 0,
                 branches: self.branches.clone(),
                 loops: self.loops.clone(),
@@ -459,11 +462,16 @@ impl Resolver {
                     Some(std::ptr::from_ref(ident) as usize),
                 );
             }
-            Expr::Reference(r) => self.expr(&r.expr, Use::Place),
-            Expr::RawAddr(r) => self.expr(&r.expr, Use::Place),
+            Expr::Reference(r) => self.expr(&r.expr, Use::Lend),
+            Expr::RawAddr(r) => self.expr(&r.expr, Use::Lend),
             Expr::Field(field) => self.expr(&field.base, use_),
             Expr::Index(index) => {
-                self.operands([(&*index.expr, Use::Place), (&*index.index, Use::Value)])
+                let base = if use_ == Use::Lend {
+                    Use::Lend
+                } else {
+                    Use::Place
+                };
+                self.operands([(&*index.expr, base), (&*index.index, Use::Value)])
             }
             Expr::Paren(e) => self.expr(&e.expr, use_),
             Expr::Group(e) => self.expr(&e.expr, use_),
@@ -492,7 +500,7 @@ impl Resolver {
                     self.assignments.push(Mention {
                         binding,
                         site: None,
-                        captured: false,
+                        lends: false,
                         through_deref: false,
                         branches: self.branches.clone(),
                         position,
@@ -531,7 +539,7 @@ impl Resolver {
                 let receiver = if consumes_receiver(&call.method) {
                     Use::Value
                 } else {
-                    Use::Place
+                    Use::Lend
                 };
                 let args = call.args.iter().map(|a| (a, Use::Value));
                 self.operands(std::iter::once((&*call.receiver, receiver)).chain(args));
@@ -562,7 +570,7 @@ impl Resolver {
                     // reference, declared before it: the future may borrow it.
                     let mut borrowed: Vec<BindingId> = self.mentions[first..]
                         .iter()
-                        .filter(|m| (!m.may_move || m.captured) && !m.through_deref)
+                        .filter(|m| m.lends && !m.through_deref)
                         .map(|m| m.binding)
                         .filter(|&b| self.declared_at[b] <= position)
                         .collect();

@@ -357,9 +357,10 @@ impl<'a> Emitter<'a> {
     ///
     /// ```text
     /// __state.set(State::AwaitK { __awaitee: MaybeUninit::uninit(), buf, .. });
-    /// let (__slot, __make, __borrowed0) = unsafe { __state.as_mut().lend_awaitk(
-    ///     async move |buf| read(&mut (*buf)).await) };
-    /// __slot.write(__make(unsafe { &mut *__borrowed0 }));
+    /// if false { __state.as_mut().check_awaitk(async |buf| read(&mut (*buf)).await); loop {} }
+    /// let (__slot, __borrowed0) = unsafe { __state.as_mut().lend_awaitk() };
+    /// let buf = unsafe { &mut *__borrowed0 };
+    /// __slot.write(IntoFuture::into_future(read(&mut (*buf))));
     /// continue '__poll;
     /// ```
     fn lending_suspend(&mut self, p: usize, k: usize, operand: Expr, note: &str) -> Expr {
@@ -385,21 +386,28 @@ impl<'a> Emitter<'a> {
         }
         let mut operand = operand;
         InPlace(&idents).visit_expr_mut(&mut operand);
-        let (state_var, slot, make) = (hidden("__state"), hidden("__slot"), hidden("__make"));
+        let (state_var, slot) = (hidden("__state"), hidden("__slot"));
         let pointers: Vec<Ident> = (0..idents.len())
             .map(|i| hidden(&format!("__borrowed{i}")))
             .collect();
-        let lend =
-            quote::format_ident!("lend_{}", self.names.variants[p].to_string().to_lowercase());
+        let variant = self.names.variants[p].to_string().to_lowercase();
+        let lend = quote::format_ident!("lend_{}", variant);
+        let check = quote::format_ident!("check_{}", variant);
         let span = self.lowered.awaits[k].span;
         let make_future: Vec<Stmt> = syn::parse_quote_spanned! {span=>
+            // Checked, never run: the output borrows nothing it is lent (see `check_*`).
+            if false {
+                #state_var.as_mut().#check(async |#(#idents),*| #operand.await);
+                loop {}
+            }
             // SAFETY: the state was stored as this await point's just above; see `lend_*`.
-            let (#slot, #make, #(#pointers),*) = unsafe {
-                #state_var.as_mut().#lend(async move |#(#idents),*| #operand.await)
-            };
-            // SAFETY: each pointer is to a different field of the stored state, valid until
-            // the state is replaced, which happens only after the future is dropped.
-            #slot.write(#make(#(unsafe { &mut *#pointers }),*));
+            let (#slot, #(#pointers),*) = unsafe { #state_var.as_mut().#lend() };
+            #(
+                // SAFETY: each pointer is to a different field of the stored state, valid
+                // until the state is replaced, which happens after the future is dropped.
+                let #idents = unsafe { &mut *#pointers };
+            )*
+            #slot.write(::core::future::IntoFuture::into_future(#operand));
         };
         let own = quote!(__awaitee: ::core::mem::MaybeUninit::uninit(),);
         let mut transition = self.transition(p, Vec::new(), own, note);

@@ -28,10 +28,11 @@
 //! A future that borrows locals (`read(&mut buf).await`) is made after
 //! they are stored: the state is stored with an empty awaitee slot, a
 //! `lend_awaitN` method hands out the slot and pointers to those locals
-//! where they lie, and an async closure makes the future from them. rustc
-//! checks that an async closure's output cannot borrow its arguments, so
-//! once the future is dropped nothing points at the locals and `take` may
-//! move them again.
+//! where they lie, and the future is made from them, in place. Its output
+//! must not borrow them, or moving them later would leave it dangling: the
+//! same expression is also written as an async closure over those locals,
+//! passed to a `check_awaitN` that is never called, and rustc accepts that
+//! only if the output borrows none of its arguments.
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
@@ -245,38 +246,45 @@ pub(super) fn items(
                 }
             };
             let listed: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
-            let doc = format!(
-                " Lends {} where they lie in `{variant}`, to make the future of `{source}`, which \
-             borrows them, in place.",
+            let lend_doc = format!(
+                " Lends {} where they lie in `{variant}`, and the empty slot for the future of \
+                 `{source}`, which borrows them: the future is made in place.",
                 listed.join(", ")
             );
+            let safety_doc = format!(
+                " The state must be `{variant}`, just stored, with its future not yet written; the \
+                 caller writes it before anything can observe the state. The pointers are valid \
+                 until the state is replaced."
+            );
+            let check = quote::format_ident!("check_{}", variant.to_string().to_lowercase());
             quote! {
-                #[doc = #doc]
-                ///
-                /// `make` is an async closure: its future may borrow what it is given, but its output
-                /// cannot (rustc checks that), so nothing borrows these locals once the future is
-                /// dropped, which `take` and `poison` do before moving them.
+                #[doc = #lend_doc]
                 ///
                 /// # Safety
                 ///
-                /// The state must be `#variant`, just stored, with its awaitee not yet written; the
-                /// caller writes it before anything can observe the state. The pointers are valid
-                /// until the state is replaced.
+                #[doc = #safety_doc]
                 #[allow(clippy::type_complexity)]
-                unsafe fn #lend<M, O>(
+                unsafe fn #lend(
                     self: ::core::pin::Pin<&mut Self>,
-                    make: M,
-                ) -> (&mut ::core::mem::MaybeUninit<#future>, M, #(*mut #types),*)
-                where
-                    M: ::core::ops::AsyncFnOnce(#(&mut #types),*) -> O,
-                {
+                ) -> (&mut ::core::mem::MaybeUninit<#future>, #(*mut #types),*) {
                     // SAFETY: nothing is moved: an empty slot and pointers to fields in place.
                     match unsafe { self.get_unchecked_mut() } {
                         Self::#variant { __awaitee, #(#fields,)* .. } => {
-                            (__awaitee, make, #(::core::ptr::from_mut(#fields)),*)
+                            (__awaitee, #(::core::ptr::from_mut(#fields)),*)
                         }
                         _ => ::core::unreachable!(),
                     }
+                }
+
+                /// Never called: the awaited expression, written as an async closure over what
+                /// it borrows, type-checks here only if its output borrows none of it (rustc
+                /// checks that an async closure's output cannot borrow its arguments). So once
+                /// the future is dropped, nothing points at these locals and `take` may move
+                /// them.
+                fn #check<M, O>(self: ::core::pin::Pin<&mut Self>, _make: M)
+                where
+                    M: ::core::ops::AsyncFnOnce(#(&mut #types),*) -> O,
+                {
                 }
             }
         });
