@@ -1598,6 +1598,53 @@ mod adversarial {
         use super::*;
 
         differential! {
+         /// Assignment evaluates the assigned value before the place; `+=` on primitives too.
+         async fn assignment_evaluation_order() -> Vec<u32> {
+             let mut v = vec![0, 0, 0];
+             v[leaf("index", 1).await] = leaf("value", 5).await;
+             v[leaf("index 2", 2).await] += leaf("value 2", 7).await;
+             v
+         }
+         with ();
+
+         /// Awaits in both operands of comparisons, one with a `Noisy` temporary.
+         async fn awaits_in_comparisons() -> (bool, bool, bool) {
+             let lt = leaf("left", 1).await < leaf("right", 2).await;
+             let eq = leaf("a", Noisy::new("a")).await.name().len()
+                 == leaf("b", Noisy::new("b")).await.name().len();
+             let ge = leaf("c", 3).await >= helper(1).await;
+             (lt, eq, ge)
+         }
+         with ();
+
+         /// A temporary in a `let` initializer lives across a later await in the same statement.
+         async fn let_statement_temporary() -> usize {
+             let before = Noisy::new("before");
+             let n = leaf("a", Noisy::new("temp a")).await.name().len() + leaf("b", 1).await;
+             before.touch();
+             n + leaf("c", 1).await
+         }
+         with ();
+
+         /// A temporary in the tail expression lives across its awaits and drops before the locals.
+         async fn tail_expression_temporary() -> usize {
+             let local = Noisy::new("local");
+             leaf("a", ()).await;
+             local.touch();
+             leaf("tail", Noisy::new("tail temp")).await.name().len() + leaf("b", 1).await
+         }
+         with ();
+
+         /// `if let` scrutinee temporaries live through the then-branch's awaits, not the else's.
+         async fn if_let_scrutinee_temporary(flag: bool) -> u32 {
+             if let Some(n) = leaf("get", (Noisy::new("temp"), flag.then_some(3))).await.1 {
+                 leaf("then", n).await
+             } else {
+                 leaf("else", 0).await
+             }
+         }
+         with (true), (false);
+
          /// A `match` on an awaited scrutinee whose arm calls a function before an await.
          async fn match_scrutinee_then_hoisted_call(kind: u32) -> u32 {
              match leaf("kind", kind).await {
@@ -1796,28 +1843,6 @@ mod adversarial {
     // `differential!` block above) when the macro is fixed.
     //
     // differential! {
-    //
-    //
-    //
-    //
-    //
-    //
-    //     // BUG: does not compile: `v[i.await] += x.await` copies `v[..]` into an immutable temporary (E0384); rustc evaluates the value first.
-    //     /// Assignment evaluates the assigned value before the place; `+=` on primitives too.
-    //     async fn assignment_evaluation_order() -> Vec<u32> {
-    //         let mut v = vec![0, 0, 0];
-    //         v[leaf("index", 1).await] = leaf("value", 5).await;
-    //         v[leaf("index 2", 2).await] += leaf("value 2", 7).await;
-    //         v
-    //     }
-    //     with ();
-    //
-    //
-    //
-    //
-    //
-    //
-    //
     //     // BUG: the `_` part of the tuple parameter is dropped at the first poll; rustc drops it last, after `a`.
     //     /// Parameter patterns: a tuple parameter with a `_` part and a `mut` parameter.
     //     async fn parameter_patterns((a, _): (Noisy, Noisy), mut count: u32) -> u32 {
@@ -1829,47 +1854,6 @@ mod adversarial {
     //     }
     //     with ((Noisy::new("a"), Noisy::new("ignored")), 1);
     //
-    //     // BUG: the temporary `Noisy` "a" is dropped before "b" is awaited; rustc drops it at the end of the statement.
-    //     /// Awaits in both operands of comparisons, one with a `Noisy` temporary.
-    //     async fn awaits_in_comparisons() -> (bool, bool, bool) {
-    //         let lt = leaf("left", 1).await < leaf("right", 2).await;
-    //         let eq = leaf("a", Noisy::new("a")).await.name().len()
-    //             == leaf("b", Noisy::new("b")).await.name().len();
-    //         let ge = leaf("c", 3).await >= helper(1).await;
-    //         (lt, eq, ge)
-    //     }
-    //     with ();
-    //
-    //     // BUG: as above: "temp a" is dropped before "b" is polled, not at the end of the `let`.
-    //     /// A temporary in a `let` initializer lives across a later await in the same statement.
-    //     async fn let_statement_temporary() -> usize {
-    //         let before = Noisy::new("before");
-    //         let n = leaf("a", Noisy::new("temp a")).await.name().len() + leaf("b", 1).await;
-    //         before.touch();
-    //         n + leaf("c", 1).await
-    //     }
-    //     with ();
-    //
-    //     // BUG: as above: "tail temp" is dropped before "b" is polled, not after it (before "local").
-    //     /// A temporary in the tail expression lives across its awaits and drops before the locals.
-    //     async fn tail_expression_temporary() -> usize {
-    //         let local = Noisy::new("local");
-    //         leaf("a", ()).await;
-    //         local.touch();
-    //         leaf("tail", Noisy::new("tail temp")).await.name().len() + leaf("b", 1).await
-    //     }
-    //     with ();
-    //
-    //     // BUG: the `if let` scrutinee's temporary is dropped before the then-branch awaits; rustc drops it after the branch.
-    //     /// `if let` scrutinee temporaries live through the then-branch's awaits, not the else's.
-    //     async fn if_let_scrutinee_temporary(flag: bool) -> u32 {
-    //         if let Some(n) = leaf("get", (Noisy::new("temp"), flag.then_some(3))).await.1 {
-    //             leaf("then", n).await
-    //         } else {
-    //             leaf("else", 0).await
-    //         }
-    //     }
-    //     with (true), (false);
     // }
 }
 

@@ -820,7 +820,14 @@ fn is_binding_name(ident: &Ident) -> bool {
 
 /// Whether `expr` is a scrutinee that lowering named.
 fn is_named_scrutinee(expr: &Expr) -> bool {
-    matches!(expr, Expr::Path(path) if path.path.get_ident().is_some_and(|i| i.to_string().starts_with("__scrutinee")))
+    match expr {
+        Expr::Field(field) => is_named_scrutinee(&field.base),
+        Expr::Path(path) => path
+            .path
+            .get_ident()
+            .is_some_and(|i| i.to_string().starts_with("__scrutinee")),
+        _ => false,
+    }
 }
 
 /// Whether a pattern moves what it matches: it binds a name by value.

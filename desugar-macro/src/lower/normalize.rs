@@ -155,6 +155,10 @@ impl Normalizer {
                 // `place += value`: for primitives rustc evaluates the value
                 // first, then the place, so the place is never hoisted.
                 *e.right = self.expr(*e.right, out);
+                if contains_await(&e.left) && !is_pure(&e.right) {
+                    // The value is computed before the place's `.await`.
+                    *e.right = self.hoist(take(&mut e.right), out);
+                }
                 *e.left = self.expr(*e.left, out);
                 Expr::Binary(e)
             }
@@ -272,9 +276,21 @@ impl Normalizer {
                     && branches_await
                     && !is_place(&condition.expr)
                 {
-                    // As for `match`: the scrutinee lives through the branches.
+                    // As for `match`: the scrutinee lives through the `then`
+                    // branch; since edition 2024 it is dropped before `else`.
                     let (stmt, name) = self.scrutinee(take(&mut condition.expr));
                     *condition.expr = name;
+                    if let Some((_, branch)) = &mut e.else_branch {
+                        let Stmt::Local(local) = &stmt else {
+                            unreachable!("a `let`")
+                        };
+                        let hoisted = &local.pat;
+                        let otherwise = take(branch);
+                        **branch = syn::parse_quote!({
+                            ::core::mem::drop(#hoisted);
+                            #otherwise
+                        });
+                    }
                     let rest = self.expr(Expr::If(e), out);
                     return wrap(vec![stmt], rest);
                 }
@@ -402,11 +418,46 @@ impl Normalizer {
     }
 
     /// Moves `operand` into a fresh `let __tmpN` and returns its name.
-    fn hoist(&mut self, operand: Expr, out: &mut Vec<Stmt>) -> Expr {
+    fn hoist(&mut self, mut operand: Expr, out: &mut Vec<Stmt>) -> Expr {
+        self.keep_temporaries(&mut operand, out);
         let name = format_ident!("__tmp{}", self.temporaries, span = Span::mixed_site());
         self.temporaries += 1;
         out.push(syn::parse_quote!(let #name = #operand;));
         syn::parse_quote!(#name)
+    }
+
+    /// The temporaries of an operand evaluated before an `.await` live to
+    /// the end of the statement in rustc, across that `.await`. A hoisted
+    /// operand would drop them where it is hoisted, so the value a method
+    /// is called on (`Noisy::new("t").name()`, `fetch().await.len()`) gets a
+    /// name of its own first, `let mut __tmpN`, which lives as long.
+    fn keep_temporaries(&mut self, expr: &mut Expr, out: &mut Vec<Stmt>) {
+        match expr {
+            Expr::MethodCall(_) => {
+                // The value at the root of the chain owns what the chain
+                // borrows (`make().name().len()`): name that one.
+                let mut root = &mut *expr;
+                while let Expr::MethodCall(call) = root {
+                    root = &mut call.receiver;
+                }
+                if !is_place(root) && !matches!(root, Expr::Lit(_)) {
+                    let name =
+                        format_ident!("__tmp{}", self.temporaries, span = Span::mixed_site());
+                    self.temporaries += 1;
+                    let value = std::mem::replace(root, syn::parse_quote!(#name));
+                    out.push(syn::parse_quote!(let mut #name = #value;));
+                }
+            }
+            Expr::Field(e) => self.keep_temporaries(&mut e.base, out),
+            Expr::Cast(e) => self.keep_temporaries(&mut e.expr, out),
+            Expr::Paren(e) => self.keep_temporaries(&mut e.expr, out),
+            Expr::Unary(e) => self.keep_temporaries(&mut e.expr, out),
+            Expr::Binary(e) if !is_lazy(&e.op) => {
+                self.keep_temporaries(&mut e.left, out);
+                self.keep_temporaries(&mut e.right, out);
+            }
+            _ => {}
+        }
     }
 
     /// A `match` with an `.await` in a guard, as a chain of `if let`s:
@@ -466,13 +517,25 @@ impl Normalizer {
     }
 
     /// `let __scrutineeN = expr;`, and the name.
-    fn scrutinee(&mut self, expr: Expr) -> (Stmt, Expr) {
+    ///
+    /// A scrutinee that is a place inside a temporary (`make().1`) keeps the
+    /// whole temporary, `let __scrutineeN = make();`, and matches on the
+    /// place `__scrutineeN.1`, so the temporary lives as long as rustc's.
+    fn scrutinee(&mut self, mut expr: Expr) -> (Stmt, Expr) {
         let name = format_ident!("__scrutinee{}", self.temporaries, span = Span::mixed_site());
         self.temporaries += 1;
-        (
-            syn::parse_quote!(let #name = #expr;),
-            syn::parse_quote!(#name),
-        )
+        if !matches!(expr, Expr::Field(_)) {
+            return (
+                syn::parse_quote!(let #name = #expr;),
+                syn::parse_quote!(#name),
+            );
+        }
+        let mut root = &mut expr;
+        while let Expr::Field(field) = root {
+            root = &mut field.base;
+        }
+        let value = std::mem::replace(root, syn::parse_quote!(#name));
+        (syn::parse_quote!(let #name = #value;), expr)
     }
 
     /// `for PAT in EXPR BODY`, as rustc desugars it, so the iterator is a
