@@ -591,6 +591,24 @@ mod drops {
         }
         with ();
 
+        /// A pattern parameter between plain ones: each is dropped in the order declared, reversed.
+        async fn pattern_parameter_between_plain_ones(
+            first: Noisy,
+            (a, _, b): (Noisy, Noisy, Noisy),
+            last: Noisy,
+        ) {
+            leaf("work", ()).await;
+            a.touch();
+            last.touch();
+            b.touch();
+            first.touch();
+        }
+        with (
+            Noisy::new("first"),
+            (Noisy::new("a"), Noisy::new("ignored"), Noisy::new("b")),
+            Noisy::new("last"),
+        );
+
         /// Parameters, named or `_`, are dropped after the body's locals.
         async fn noisy_parameters(a: Noisy, _: Noisy, _unused: Noisy, b: Noisy) {
             let local = Noisy::new("local");
@@ -1598,6 +1616,16 @@ mod adversarial {
         use super::*;
 
         differential! {
+         /// Parameter patterns: a tuple parameter with a `_` part and a `mut` parameter.
+         async fn parameter_patterns((a, _): (Noisy, Noisy), mut count: u32) -> u32 {
+             let local = Noisy::new("local");
+             count += leaf("add", 1).await;
+             a.touch();
+             local.touch();
+             count
+         }
+         with ((Noisy::new("a"), Noisy::new("ignored")), 1);
+
          /// Assignment evaluates the assigned value before the place; `+=` on primitives too.
          async fn assignment_evaluation_order() -> Vec<u32> {
              let mut v = vec![0, 0, 0];
@@ -1839,22 +1867,9 @@ mod adversarial {
 
     // --- known failures (macro bugs) ---
     //
-    // Each case differs from rustc as its note says. Uncomment one (into a
-    // `differential!` block above) when the macro is fixed.
-    //
-    // differential! {
-    //     // BUG: the `_` part of the tuple parameter is dropped at the first poll; rustc drops it last, after `a`.
-    //     /// Parameter patterns: a tuple parameter with a `_` part and a `mut` parameter.
-    //     async fn parameter_patterns((a, _): (Noisy, Noisy), mut count: u32) -> u32 {
-    //         let local = Noisy::new("local");
-    //         count += leaf("add", 1).await;
-    //         a.touch();
-    //         local.touch();
-    //         count
-    //     }
-    //     with ((Noisy::new("a"), Noisy::new("ignored")), 1);
-    //
-    // }
+    // None at the moment: a case that differs from rustc goes here, commented
+    // out, with a `// BUG:` note, until the macro is fixed; then it moves to
+    // `regressions` above.
 }
 
 // --- later: borrows across awaits -------------------------------------------

@@ -68,7 +68,7 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     };
 
     // 2. Lower the body: for-loops, hoisted operands, numbered await points.
-    let mut lowered = lower::lower(&function.block)?;
+    let mut lowered = lower::lower(&function.sig, &function.block)?;
 
     // 3. Analyse: which locals each suspended state holds. A local shadowed
     //    where it must move into a state is renamed, so it can be named.

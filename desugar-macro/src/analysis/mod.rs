@@ -40,9 +40,6 @@ pub(crate) struct Binding {
 pub(crate) struct Param {
     /// The field of `Start` holding the argument.
     pub(crate) field: Ident,
-    /// The parameter's pattern when it is not a plain name; the `Start` arm
-    /// destructures the field with it, as rustc does.
-    pub(crate) pattern: Option<syn::Pat>,
     /// The binding holding the argument: the parameter's name, or for a
     /// pattern the hidden `__argN` it is matched from.
     pub(crate) binding: BindingId,

@@ -119,28 +119,16 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
                 );
                 resolver.params.push(Param {
                     field: ident.ident.clone(),
-                    pattern: None,
                     binding,
                 });
             }
-            pattern => {
-                // rustc's lowering: `let __argN = __argN; let PATTERN = __argN;`. The
-                // argument stays alive (and is dropped last) unless the pattern moves it.
+            _ => {
+                // Lowering matched the pattern at the top of the body
+                // (see `lower::params`): here the argument is `__argN`.
                 let field = format_ident!("__arg{}", index, span = Span::mixed_site());
                 let binding = resolver.bindings.len();
                 resolver.declare(&field, false, Scope::Top, drop_free);
-                let use_ = if binds_by_value(pattern) {
-                    Use::Value
-                } else {
-                    Use::Place
-                };
-                resolver.mention(&field.to_string(), use_);
-                resolver.declare_pattern(pattern, Scope::Top, drop_free);
-                resolver.params.push(Param {
-                    field,
-                    pattern: Some(pattern.clone()),
-                    binding,
-                });
+                resolver.params.push(Param { field, binding });
             }
         }
     }

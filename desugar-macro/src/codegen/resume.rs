@@ -149,11 +149,7 @@ impl<'a> Emitter<'a> {
             .iter()
             .map(|param| self.binding_pattern(param.binding, true))
             .collect();
-        let patterns = self.analysis.params.iter().filter_map(|param| {
-            let pattern = param.pattern.as_ref()?;
-            let field = &param.field;
-            Some(quote!(let #pattern = #field;))
-        });
+
         let mut stmts = Vec::new();
         self.forward_rest(&self.lowered.body.stmts, &mut stmts);
         let body = self.top_level(stmts);
@@ -169,7 +165,6 @@ impl<'a> Emitter<'a> {
         quote! {
             #projection::Start => {
                 #take
-                #(#patterns)*
                 #body
             }
         }

@@ -20,6 +20,7 @@
 
 mod marker;
 mod normalize;
+mod params;
 
 pub(crate) use normalize::is_effect_free;
 pub(crate) use transit::{
@@ -80,8 +81,9 @@ pub(crate) fn rename(body: &mut syn::Block, renames: &HashMap<usize, proc_macro2
 }
 
 /// Lowers a function body.
-pub(crate) fn lower(body: &syn::Block) -> syn::Result<Lowered> {
+pub(crate) fn lower(sig: &syn::Signature, body: &syn::Block) -> syn::Result<Lowered> {
     let mut body = body.clone();
+    body.stmts.splice(0..0, params::prologue(sig));
     let (items, stmts): (Vec<_>, Vec<_>) = std::mem::take(&mut body.stmts)
         .into_iter()
         .partition(|stmt| matches!(stmt, syn::Stmt::Item(_)));
