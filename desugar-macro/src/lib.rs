@@ -108,6 +108,7 @@ mod expand;
 mod lower;
 #[cfg(test)]
 mod snapshots;
+mod syntax;
 
 use proc_macro::TokenStream;
 

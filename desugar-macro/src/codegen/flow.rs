@@ -7,6 +7,7 @@
 //! code would. Every answer errs towards "it may finish", which only costs
 //! an unreachable line.
 
+use crate::syntax::operands;
 use syn::visit::{self, Visit};
 use syn::{Expr, Stmt};
 
@@ -58,38 +59,6 @@ pub(super) fn diverges(expr: &Expr) -> bool {
             diverges(&b.left)
         }
         other => operands(other).into_iter().any(diverges),
-    }
-}
-
-/// The operands of an expression that are always evaluated, in order.
-fn operands(expr: &Expr) -> Vec<&Expr> {
-    match expr {
-        Expr::Array(e) => e.elems.iter().collect(),
-        Expr::Tuple(e) => e.elems.iter().collect(),
-        Expr::Call(e) => std::iter::once(&*e.func).chain(&e.args).collect(),
-        Expr::MethodCall(e) => std::iter::once(&*e.receiver).chain(&e.args).collect(),
-        Expr::Binary(e) => vec![&e.left, &e.right],
-        Expr::Index(e) => vec![&e.expr, &e.index],
-        Expr::Assign(e) => vec![&e.right, &e.left],
-        Expr::Struct(e) => e
-            .fields
-            .iter()
-            .map(|f| &f.expr)
-            .chain(e.rest.as_deref())
-            .collect(),
-        Expr::Range(e) => e.start.iter().chain(&e.end).map(|e| &**e).collect(),
-        Expr::Await(e) => vec![&e.base],
-        Expr::Cast(e) => vec![&e.expr],
-        Expr::Field(e) => vec![&e.base],
-        Expr::Paren(e) => vec![&e.expr],
-        Expr::Group(e) => vec![&e.expr],
-        Expr::Reference(e) => vec![&e.expr],
-        Expr::RawAddr(e) => vec![&e.expr],
-        Expr::Unary(e) => vec![&e.expr],
-        Expr::Try(e) => vec![&e.expr],
-        Expr::Repeat(e) => vec![&e.expr],
-        Expr::Let(e) => vec![&e.expr],
-        _ => Vec::new(),
     }
 }
 

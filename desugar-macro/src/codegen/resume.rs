@@ -35,6 +35,7 @@
 //! both must leave the whole function, not the closure, with its locals
 //! dropped in the native order.
 
+use crate::syntax::{operands, operands_mut};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::visit_mut::{self, VisitMut};
@@ -1237,81 +1238,6 @@ fn place_operand(expr: &Expr) -> Option<usize> {
         | Expr::Let(_) => Some(0),
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => Some(0),
         _ => None,
-    }
-}
-
-/// The operands of an expression, in evaluation order.
-fn operands(expr: &Expr) -> Vec<&Expr> {
-    match expr {
-        Expr::Array(e) => e.elems.iter().collect(),
-        Expr::Tuple(e) => e.elems.iter().collect(),
-        Expr::Call(e) => std::iter::once(&*e.func).chain(&e.args).collect(),
-        Expr::MethodCall(e) => std::iter::once(&*e.receiver).chain(&e.args).collect(),
-        Expr::Binary(e) => vec![&e.left, &e.right],
-        Expr::Index(e) => vec![&e.expr, &e.index],
-        Expr::Assign(e) => vec![&e.right, &e.left],
-        Expr::Struct(e) => e
-            .fields
-            .iter()
-            .map(|f| &f.expr)
-            .chain(e.rest.as_deref())
-            .collect(),
-        Expr::Range(e) => e.start.iter().chain(&e.end).map(|e| &**e).collect(),
-        Expr::Await(e) => vec![&e.base],
-        Expr::Cast(e) => vec![&e.expr],
-        Expr::Field(e) => vec![&e.base],
-        Expr::Paren(e) => vec![&e.expr],
-        Expr::Group(e) => vec![&e.expr],
-        Expr::Reference(e) => vec![&e.expr],
-        Expr::RawAddr(e) => vec![&e.expr],
-        Expr::Unary(e) => vec![&e.expr],
-        Expr::Try(e) => vec![&e.expr],
-        Expr::Repeat(e) => vec![&e.expr],
-        Expr::Let(e) => vec![&e.expr],
-        Expr::Return(e) => e.expr.iter().map(|e| &**e).collect(),
-        Expr::Break(e) => e.expr.iter().map(|e| &**e).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// [`operands`], mutably, in the same order.
-fn operands_mut(expr: &mut Expr) -> Vec<&mut Expr> {
-    match expr {
-        Expr::Array(e) => e.elems.iter_mut().collect(),
-        Expr::Tuple(e) => e.elems.iter_mut().collect(),
-        Expr::Call(e) => std::iter::once(&mut *e.func).chain(&mut e.args).collect(),
-        Expr::MethodCall(e) => std::iter::once(&mut *e.receiver)
-            .chain(&mut e.args)
-            .collect(),
-        Expr::Binary(e) => vec![&mut e.left, &mut e.right],
-        Expr::Index(e) => vec![&mut e.expr, &mut e.index],
-        Expr::Assign(e) => vec![&mut e.right, &mut e.left],
-        Expr::Struct(e) => e
-            .fields
-            .iter_mut()
-            .map(|f| &mut f.expr)
-            .chain(e.rest.as_deref_mut())
-            .collect(),
-        Expr::Range(e) => e
-            .start
-            .iter_mut()
-            .chain(&mut e.end)
-            .map(|e| &mut **e)
-            .collect(),
-        Expr::Await(e) => vec![&mut e.base],
-        Expr::Cast(e) => vec![&mut e.expr],
-        Expr::Field(e) => vec![&mut e.base],
-        Expr::Paren(e) => vec![&mut e.expr],
-        Expr::Group(e) => vec![&mut e.expr],
-        Expr::Reference(e) => vec![&mut e.expr],
-        Expr::RawAddr(e) => vec![&mut e.expr],
-        Expr::Unary(e) => vec![&mut e.expr],
-        Expr::Try(e) => vec![&mut e.expr],
-        Expr::Repeat(e) => vec![&mut e.expr],
-        Expr::Let(e) => vec![&mut e.expr],
-        Expr::Return(e) => e.expr.iter_mut().map(|e| &mut **e).collect(),
-        Expr::Break(e) => e.expr.iter_mut().map(|e| &mut **e).collect(),
-        _ => Vec::new(),
     }
 }
 

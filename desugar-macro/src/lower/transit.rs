@@ -22,6 +22,7 @@
 //! The points are marked on the constructs as inert attributes
 //! (`#[__desugar_loop(N)]`, `#[__desugar_join(N)]`), like await points.
 
+use crate::syntax::operands_mut;
 use proc_macro2::Span;
 use syn::{Attribute, Expr, Stmt};
 
@@ -292,44 +293,4 @@ fn first_line(expr: &Expr) -> Option<usize> {
     let span = expr.to_token_stream().into_iter().next()?.span();
     let line = span.start().line;
     (line > 0).then_some(line)
-}
-
-/// The operands of the remaining expression kinds, in evaluation order.
-fn operands_mut(expr: &mut Expr) -> Vec<&mut Expr> {
-    match expr {
-        Expr::Array(e) => e.elems.iter_mut().collect(),
-        Expr::Tuple(e) => e.elems.iter_mut().collect(),
-        Expr::Call(e) => std::iter::once(&mut *e.func).chain(&mut e.args).collect(),
-        Expr::MethodCall(e) => std::iter::once(&mut *e.receiver)
-            .chain(&mut e.args)
-            .collect(),
-        Expr::Binary(e) => vec![&mut e.left, &mut e.right],
-        Expr::Index(e) => vec![&mut e.expr, &mut e.index],
-        Expr::Assign(e) => vec![&mut e.right, &mut e.left],
-        Expr::Struct(e) => e
-            .fields
-            .iter_mut()
-            .map(|f| &mut f.expr)
-            .chain(e.rest.as_deref_mut())
-            .collect(),
-        Expr::Range(e) => e
-            .start
-            .iter_mut()
-            .chain(&mut e.end)
-            .map(|e| &mut **e)
-            .collect(),
-        Expr::Cast(e) => vec![&mut e.expr],
-        Expr::Field(e) => vec![&mut e.base],
-        Expr::Paren(e) => vec![&mut e.expr],
-        Expr::Group(e) => vec![&mut e.expr],
-        Expr::Reference(e) => vec![&mut e.expr],
-        Expr::RawAddr(e) => vec![&mut e.expr],
-        Expr::Unary(e) => vec![&mut e.expr],
-        Expr::Try(e) => vec![&mut e.expr],
-        Expr::Repeat(e) => vec![&mut e.expr],
-        Expr::Let(e) => vec![&mut e.expr],
-        Expr::Return(e) => e.expr.iter_mut().map(|e| &mut **e).collect(),
-        Expr::Break(e) => e.expr.iter_mut().map(|e| &mut **e).collect(),
-        _ => Vec::new(),
-    }
 }

@@ -1,0 +1,85 @@
+//! The operands of an expression, in the order Rust evaluates them.
+//!
+//! Lowering, analysis and code generation all walk "the operands of this
+//! node": to hoist the ones before an `.await`, to re-enter the one that
+//! holds an await point, to see whether one diverges. This is the one
+//! place that says which they are. `&&`, `||`, `if`, `match`, loops and
+//! blocks are not here: their parts run conditionally, and each walk
+//! handles them itself.
+
+use syn::Expr;
+
+/// The operands of an expression, in evaluation order.
+pub(crate) fn operands(expr: &Expr) -> Vec<&Expr> {
+    match expr {
+        Expr::Array(e) => e.elems.iter().collect(),
+        Expr::Tuple(e) => e.elems.iter().collect(),
+        Expr::Call(e) => std::iter::once(&*e.func).chain(&e.args).collect(),
+        Expr::MethodCall(e) => std::iter::once(&*e.receiver).chain(&e.args).collect(),
+        Expr::Binary(e) => vec![&e.left, &e.right],
+        Expr::Index(e) => vec![&e.expr, &e.index],
+        Expr::Assign(e) => vec![&e.right, &e.left],
+        Expr::Struct(e) => e
+            .fields
+            .iter()
+            .map(|f| &f.expr)
+            .chain(e.rest.as_deref())
+            .collect(),
+        Expr::Range(e) => e.start.iter().chain(&e.end).map(|e| &**e).collect(),
+        Expr::Await(e) => vec![&e.base],
+        Expr::Cast(e) => vec![&e.expr],
+        Expr::Field(e) => vec![&e.base],
+        Expr::Paren(e) => vec![&e.expr],
+        Expr::Group(e) => vec![&e.expr],
+        Expr::Reference(e) => vec![&e.expr],
+        Expr::RawAddr(e) => vec![&e.expr],
+        Expr::Unary(e) => vec![&e.expr],
+        Expr::Try(e) => vec![&e.expr],
+        Expr::Repeat(e) => vec![&e.expr],
+        Expr::Let(e) => vec![&e.expr],
+        Expr::Return(e) => e.expr.iter().map(|e| &**e).collect(),
+        Expr::Break(e) => e.expr.iter().map(|e| &**e).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// [`operands`], mutably, in the same order.
+pub(crate) fn operands_mut(expr: &mut Expr) -> Vec<&mut Expr> {
+    match expr {
+        Expr::Array(e) => e.elems.iter_mut().collect(),
+        Expr::Tuple(e) => e.elems.iter_mut().collect(),
+        Expr::Call(e) => std::iter::once(&mut *e.func).chain(&mut e.args).collect(),
+        Expr::MethodCall(e) => std::iter::once(&mut *e.receiver)
+            .chain(&mut e.args)
+            .collect(),
+        Expr::Binary(e) => vec![&mut e.left, &mut e.right],
+        Expr::Index(e) => vec![&mut e.expr, &mut e.index],
+        Expr::Assign(e) => vec![&mut e.right, &mut e.left],
+        Expr::Struct(e) => e
+            .fields
+            .iter_mut()
+            .map(|f| &mut f.expr)
+            .chain(e.rest.as_deref_mut())
+            .collect(),
+        Expr::Range(e) => e
+            .start
+            .iter_mut()
+            .chain(&mut e.end)
+            .map(|e| &mut **e)
+            .collect(),
+        Expr::Await(e) => vec![&mut e.base],
+        Expr::Cast(e) => vec![&mut e.expr],
+        Expr::Field(e) => vec![&mut e.base],
+        Expr::Paren(e) => vec![&mut e.expr],
+        Expr::Group(e) => vec![&mut e.expr],
+        Expr::Reference(e) => vec![&mut e.expr],
+        Expr::RawAddr(e) => vec![&mut e.expr],
+        Expr::Unary(e) => vec![&mut e.expr],
+        Expr::Try(e) => vec![&mut e.expr],
+        Expr::Repeat(e) => vec![&mut e.expr],
+        Expr::Let(e) => vec![&mut e.expr],
+        Expr::Return(e) => e.expr.iter_mut().map(|e| &mut **e).collect(),
+        Expr::Break(e) => e.expr.iter_mut().map(|e| &mut **e).collect(),
+        _ => Vec::new(),
+    }
+}
