@@ -109,12 +109,17 @@ pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysi
         .zip(unassigned)
         .map(|(((kind, site), carried), unassigned)| Point {
             kind: *kind,
-            borrowed: site
-                .borrowed
-                .iter()
-                .copied()
-                .filter(|b| carried.contains(b))
-                .collect(),
+            // A future that borrows locals is made after the state holds
+            // them, so it reaches every held local it names in place.
+            borrowed: if site.borrowed.iter().any(|b| carried.contains(b)) {
+                site.named
+                    .iter()
+                    .copied()
+                    .filter(|b| carried.contains(b))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             carried,
             unassigned,
         })

@@ -69,6 +69,8 @@ pub(super) struct AwaitSite {
     /// For an await point, the bindings its operand may borrow: the future
     /// it makes may hold a reference to them while suspended.
     pub(super) borrowed: Vec<BindingId>,
+    /// For an await point, every binding its operand names.
+    pub(super) named: Vec<BindingId>,
     /// The branches the point is in (see [`exclusive`]).
     pub(super) branches: Vec<(usize, usize)>,
 }
@@ -301,6 +303,7 @@ impl Resolver {
                 in_scope,
                 loops: self.loops.clone(),
                 borrowed: Vec::new(),
+                named: Vec::new(),
                 branches: self.branches.clone(),
             },
         ));
@@ -565,6 +568,14 @@ impl Resolver {
                     borrowed.sort_unstable();
                     borrowed.dedup();
                     self.site(PointKind::Await(index));
+                    let mut named: Vec<BindingId> = self.mentions[first..]
+                        .iter()
+                        .map(|m| m.binding)
+                        .filter(|&b| self.declared_at[b] <= position)
+                        .collect();
+                    named.sort_unstable();
+                    named.dedup();
+                    self.sites.last_mut().expect("just recorded").1.named = named;
                     self.sites.last_mut().expect("just recorded").1.borrowed = borrowed;
                 }
             }

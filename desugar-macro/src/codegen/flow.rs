@@ -54,7 +54,14 @@ pub(super) fn diverges(expr: &Expr) -> bool {
         }
         Expr::While(w) => diverges(&w.cond),
         Expr::ForLoop(f) => diverges(&f.expr),
-        Expr::Closure(_) | Expr::Async(_) | Expr::Macro(_) => false,
+        // `unreachable!()` and friends never return (the generator writes
+        // `unreachable!()` for a branch that cannot run).
+        Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|segment| {
+            ["unreachable", "panic", "todo", "unimplemented"]
+                .iter()
+                .any(|name| segment.ident == name)
+        }),
+        Expr::Closure(_) | Expr::Async(_) => false,
         Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
             diverges(&b.left)
         }

@@ -133,6 +133,8 @@ pub(crate) fn generate(
                     unreachable_code, // code after a suspension point in an expression
                     unused_mut, unused_variables, // locals only moved from state to state
                     unused_braces, // `{ __output }` makes the awaited value a temporary
+                    unused_parens, // a re-entered `(a || b)` may be left holding one value
+                    dropping_copy_types, dropping_references, // a `let` chain's bindings dropped before `else`
                     path_statements, // `__output;` drops an awaited value, as `fut.await;` does
                     unused_unsafe, // an arm may hold only the safe part of a split `unsafe` block
                     irrefutable_let_patterns, // the last arm of a `match` whose guards await

@@ -769,6 +769,35 @@ impl<'a> Emitter<'a> {
                     } else if let Some((_, branch)) = &mut resumed.else_branch {
                         self.visit_expr_mut(branch);
                     }
+                    // A binding the chain made is dropped before `else` runs.
+                    if let Some((_, branch)) = &mut resumed.else_branch {
+                        let cond = resumed.cond.to_token_stream();
+                        let drops: Vec<Stmt> = restores
+                            .iter()
+                            .rev()
+                            .filter_map(|stmt| match stmt {
+                                Stmt::Local(local) => match &local.pat {
+                                    syn::Pat::Ident(ident) => Some(ident.ident.clone()),
+                                    _ => None,
+                                },
+                                _ => None,
+                            })
+                            .filter(|ident| !mentions(cond.clone(), ident))
+                            .map(|ident| syn::parse_quote!(::core::mem::drop(#ident);))
+                            .collect();
+                        if !drops.is_empty() {
+                            let otherwise = std::mem::replace(
+                                &mut **branch,
+                                Expr::Verbatim(TokenStream::new()),
+                            );
+                            let mut stmts = drops;
+                            stmts.push(Stmt::Expr(otherwise, None));
+                            **branch = block_expr(Block {
+                                brace_token: Default::default(),
+                                stmts,
+                            });
+                        }
+                    }
                     let resumed = self.finish_node(Expr::If(resumed));
                     if restores.is_empty() {
                         resumed

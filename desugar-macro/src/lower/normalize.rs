@@ -208,6 +208,12 @@ impl Normalizer {
                 let outer = std::mem::replace(&mut self.in_await_operand, true);
                 *e.base = self.expr(*e.base, out);
                 self.in_await_operand = outer;
+                // `Counter::new().next().await`: the future may borrow the
+                // temporary it is called on, which lives to the end of the
+                // statement in rustc; as a local, it can be lent in place.
+                if matches!(*e.base, Expr::MethodCall(_)) {
+                    self.keep_temporaries(&mut e.base, out);
+                }
                 if outer {
                     self.hoist(Expr::Await(e), out)
                 } else {

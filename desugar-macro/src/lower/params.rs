@@ -97,4 +97,13 @@ impl VisitMut for NameParts {
             _ => visit_mut::visit_pat_mut(self, pat),
         }
     }
+
+    fn visit_field_pat_mut(&mut self, field: &mut syn::FieldPat) {
+        // `Point { y, .. }` binds `y` by shorthand: once renamed, it needs
+        // the field name spelled out, `Point { y: __bound0, .. }`.
+        if field.colon_token.is_none() {
+            field.colon_token = Some(Default::default());
+        }
+        visit_mut::visit_field_pat_mut(self, field);
+    }
 }
