@@ -19,7 +19,7 @@
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, Signature};
+use syn::{ItemFn, Signature};
 
 use crate::{analysis, args, codegen, lower};
 
@@ -156,15 +156,6 @@ fn check_signature(sig: &Signature) -> syn::Result<()> {
     }
     if let Some(variadic) = &sig.variadic {
         fail(variadic, "an `async fn` cannot be variadic");
-    }
-    for input in &sig.inputs {
-        if let FnArg::Receiver(receiver) = input {
-            fail(
-                receiver,
-                "`#[desugar]` does not support methods yet: make this a free `async fn` that \
-                 takes the receiver as an ordinary parameter",
-            );
-        }
     }
     match errors {
         Some(errors) => Err(errors),

@@ -72,17 +72,10 @@
 //!
 //! # What it does not do yet
 //!
-//! Methods (`self` receivers) are refused with an error saying so:
-//!
-//! ```compile_fail
-//! struct Counter;
-//! impl Counter {
-//!     #[desugar_macro::desugar]
-//!     async fn next(&self) -> u32 { 1 }
-//! }
-//! ```
-//!
-//! So is an `.await` inside a macro's arguments: await into a local first.
+//! Methods work (`self`, `&self`, `&mut self`, `self: Box<Self>`, in
+//! inherent and trait impls): the receiver travels as `__self`. An `.await`
+//! inside a macro's arguments is refused with an error saying what to do:
+//! await into a local first.
 //!
 //! ```compile_fail
 //! # async fn fetch() -> u32 { 1 }

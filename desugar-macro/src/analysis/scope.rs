@@ -108,7 +108,23 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
     let mut resolver = Resolver::default();
     resolver.frames.push(Vec::new());
     for (index, input) in sig.inputs.iter().enumerate() {
-        let FnArg::Typed(typed) = input else { continue };
+        let typed = match input {
+            FnArg::Typed(typed) => typed,
+            FnArg::Receiver(receiver) => {
+                // `self`, renamed `__self` in the body by lowering (see
+                // `lower::receiver`); `&self` and `&mut self` are references.
+                let field = crate::lower::receiver_ident();
+                let binding = resolver.bindings.len();
+                let drop_free = match &receiver.kind {
+                    syn::ReceiverKind::Reference(..) => true,
+                    syn::ReceiverKind::Typed(_, ty) => is_drop_free_type(ty),
+                    _ => false,
+                };
+                resolver.declare(&field, receiver.mutability.is_some(), Scope::Top, drop_free);
+                resolver.params.push(Param { field, binding });
+                continue;
+            }
+        };
         let drop_free = is_drop_free_type(&typed.ty);
         match &*typed.pat {
             Pat::Ident(ident) if ident.subpat.is_none() && ident.by_ref.is_none() => {

@@ -76,7 +76,18 @@ pub(crate) fn generate(
         future,
         ..
     } = &names;
-    let start_fields: Vec<_> = analysis.params.iter().map(|p| &p.field).collect();
+    let start_fields: Vec<TokenStream> = analysis
+        .params
+        .iter()
+        .map(|p| {
+            let field = &p.field;
+            if *field == crate::lower::receiver_ident() {
+                quote!(#field: self)
+            } else {
+                quote!(#field)
+            }
+        })
+        .collect();
     let start_state = if start_fields.is_empty() {
         quote!(#state::Start)
     } else {
@@ -90,9 +101,13 @@ pub(crate) fn generate(
     let mut sig = function.sig.clone();
     sig.asyncness = None;
     for (input, param) in sig.inputs.iter_mut().zip(&analysis.params) {
-        if let FnArg::Typed(typed) = input {
-            let field = &param.field;
-            *typed.pat = syn::parse_quote!(#field);
+        match input {
+            FnArg::Typed(typed) => {
+                let field = &param.field;
+                *typed.pat = syn::parse_quote!(#field);
+            }
+            // `mut self` is mutable in the body, as `__self`; here it only moves.
+            FnArg::Receiver(receiver) => receiver.mutability = None,
         }
     }
     let output = match &function.sig.output {

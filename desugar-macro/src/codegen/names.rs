@@ -174,9 +174,10 @@ pub(super) fn camel_case(name: &str) -> String {
             out.push(c);
         }
     }
-    if out.is_empty() {
-        "Value".to_owned()
-    } else {
-        out
+    match out.as_str() {
+        "" => "Value".to_owned(),
+        // `__self`, the receiver: `Self` is a keyword.
+        "Self" => "Receiver".to_owned(),
+        _ => out,
     }
 }

@@ -21,8 +21,10 @@
 mod marker;
 mod normalize;
 mod params;
+mod receiver;
 
 pub(crate) use normalize::is_effect_free;
+pub(crate) use receiver::receiver_ident;
 pub(crate) use transit::{
     Transits, branch_index, construct_attrs, construct_attrs_mut, join_index, loop_index,
     strip_transit_markers,
@@ -83,6 +85,9 @@ pub(crate) fn rename(body: &mut syn::Block, renames: &HashMap<usize, proc_macro2
 /// Lowers a function body.
 pub(crate) fn lower(sig: &syn::Signature, body: &syn::Block) -> syn::Result<Lowered> {
     let mut body = body.clone();
+    if sig.receiver().is_some() {
+        receiver::rename_self(&mut body);
+    }
     body.stmts.splice(0..0, params::prologue(sig));
     let (items, stmts): (Vec<_>, Vec<_>) = std::mem::take(&mut body.stmts)
         .into_iter()

@@ -1,4 +1,4 @@
-// A method with a `self` receiver inside an `impl`: not supported yet.
+// A method with a `self` receiver inside an `impl`: the receiver travels as `__self`.
 use desugar::desugar;
 
 struct Counter {
