@@ -60,6 +60,7 @@ mod generics {
 
     twins! {
         /// Type and const parameters, a `where` clause and an `impl Trait` argument.
+        #[allow(clippy::multiple_bound_locations, reason = "a bound in each place is the point")]
         pub(crate) async fn describe<T: Debug + Clone, const N: usize>(
             items: [T; N],
             label: impl AsRef<str>,
@@ -87,6 +88,7 @@ mod lifetimes {
 
     twins! {
         /// A named lifetime in and out: the output borrows the argument.
+        #[allow(clippy::needless_lifetimes, reason = "the named lifetime is the point")]
         pub(crate) async fn first<'a>(values: &'a [u8]) -> &'a u8 {
             leaf("wait", ()).await;
             &values[leaf("index", 0).await]
