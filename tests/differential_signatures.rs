@@ -259,3 +259,25 @@ mod trait_default {
         });
     }
 }
+
+mod recursion {
+    use super::*;
+
+    twins! {
+        /// Recursion through `Box::pin(..).await`, with a `Noisy` per level.
+        pub(crate) async fn countdown(n: u32) -> u32 {
+            let level = Noisy::new(format!("level {n}"));
+            if n == 0 {
+                return leaf("bottom", 0).await;
+            }
+            let below = Box::pin(countdown(n - 1)).await;
+            level.touch();
+            below + 1
+        }
+    }
+
+    #[test]
+    fn boxed_recursion() {
+        same!("countdown", twin => twin::countdown(3));
+    }
+}

@@ -67,6 +67,11 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         }
     };
 
+    // An unboxed recursive call: rustc's own error (E0733) says it best.
+    if codegen::recursion::has_unboxed_recursion(&function.block, &function.sig.ident) {
+        return Ok(function.to_token_stream());
+    }
+
     // 2. Lower the body: for-loops, hoisted operands, numbered await points.
     let mut lowered = lower::lower(&function.sig, &function.block)?;
 

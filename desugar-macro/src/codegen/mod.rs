@@ -31,6 +31,7 @@
 mod flow;
 mod frame;
 mod names;
+pub(crate) mod recursion;
 mod resume;
 mod states;
 mod try_op;
@@ -55,7 +56,14 @@ pub(crate) fn generate(
     let name = function.sig.ident.to_string();
     let names = Names::new(&function.sig.ident, analysis);
 
-    let mut emitter = Emitter::new(&names, analysis, lowered, args.trace.then(|| name.clone()));
+    let mut emitter = Emitter::new(
+        &names,
+        analysis,
+        lowered,
+        args.trace.then(|| name.clone()),
+        function.sig.ident.clone(),
+        args.local,
+    );
     let start = emitter.start_arm();
     let awaits: Vec<TokenStream> = (0..analysis.points.len())
         .map(|p| emitter.point_arm(p))
@@ -123,7 +131,14 @@ pub(crate) fn generate(
     };
     // Errors about the future (say, that it is not `Send`) point at the signature.
     let span = function.sig.ident.span();
-    sig.output = syn::parse_quote_spanned!(span=> -> impl ::core::future::Future<Output = #output>);
+    // A recursive function promises `Send` (see `recursion`), unless `local`.
+    let send = if recursion::is_recursive(&lowered.body, &function.sig.ident) && !args.local {
+        quote!(+ ::core::marker::Send)
+    } else {
+        quote!()
+    };
+    sig.output =
+        syn::parse_quote_spanned!(span=> -> impl ::core::future::Future<Output = #output> #send);
 
     let attrs = &function.attrs;
     let items = &lowered.items;

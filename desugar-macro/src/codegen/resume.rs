@@ -57,6 +57,10 @@ pub(super) struct Emitter<'a> {
     pub(super) lowered: &'a Lowered,
     /// The function's name when tracing transitions.
     pub(super) trace: Option<String>,
+    /// The function's name, to spot a recursive call (see `recursion`).
+    pub(super) function: Ident,
+    /// `#[desugar(local)]`: a boxed recursive future need not be `Send`.
+    pub(super) local: bool,
     /// The state whose arm is being written: `None` for `Start`.
     from: Option<usize>,
     /// The loops around the code being written, innermost last.
@@ -90,12 +94,16 @@ impl<'a> Emitter<'a> {
         analysis: &'a Analysis,
         lowered: &'a Lowered,
         trace: Option<String>,
+        function: Ident,
+        local: bool,
     ) -> Self {
         Emitter {
             names,
             analysis,
             lowered,
             trace,
+            function,
+            local,
             from: None,
             loops: Vec::new(),
             labels: 0,
@@ -338,8 +346,14 @@ impl<'a> Emitter<'a> {
         let note = format!("suspended at `{}`", point.source);
         let borrowed = &self.analysis.points[p].borrowed;
         if borrowed.is_empty() {
-            let prepare: Stmt = syn::parse_quote_spanned! {point.span=>
-                let #awaitee = ::core::future::IntoFuture::into_future(#operand);
+            let prepare: Stmt = if super::recursion::calls_itself(&operand, &self.function) {
+                // A boxed call of this function: stored as `dyn Future`.
+                let erased = super::recursion::erased_type(self.local);
+                syn::parse_quote_spanned! {point.span=> let #awaitee: #erased = #operand; }
+            } else {
+                syn::parse_quote_spanned! {point.span=>
+                    let #awaitee = ::core::future::IntoFuture::into_future(#operand);
+                }
             };
             let own = quote!(__awaitee: ::core::mem::MaybeUninit::new(#awaitee),);
             return self.transition(p, vec![prepare], own, &note);
