@@ -664,6 +664,59 @@ mod nested_loops {
     }
 }
 
+// --- `.await` inside std macros ---------------------------------------------
+
+/// The arguments of `format!`, `vec!`, `assert!`, `assert_eq!`, `matches!`,
+/// `write!` and `panic!` are expressions: their awaits are lowered like a
+/// call's, in order, and `assert!` still names its condition as written.
+mod std_macros {
+    use super::*;
+
+    differential! {
+        /// `format!` with positional and named arguments that await.
+        async fn format_arguments() -> String {
+            let keep = Noisy::new("keep");
+            let text = format!("{} and {named}", leaf("a", 1).await, named = leaf("b", 2).await);
+            keep.touch();
+            text
+        }
+        with ();
+
+        /// A macro inside a call's argument, and `vec!` with awaits.
+        async fn nested_macro_and_vec() -> Vec<u32> {
+            log(format!("logged {}", leaf("first", 1).await));
+            vec![leaf("x", 1).await, 2, leaf("y", 3).await]
+        }
+        with ();
+
+        /// `assert!` and `assert_eq!` with awaits, passing or failing.
+        async fn assertions(n: u32) -> u32 {
+            assert!(leaf("positive?", n > 0).await);
+            assert_eq!(leaf("left", n).await, leaf("right", 1).await, "n is {}", n);
+            n
+        }
+        with (1), (0), (2);
+
+        /// `matches!` on an awaited value, with a guard.
+        async fn matches_awaited(value: Option<u32>) -> bool {
+            matches!(leaf("value", value).await, Some(n) if n > 2)
+        }
+        with (Some(3)), (Some(1)), (None);
+
+        /// `write!` into a `String`, and `panic!` with an awaited message.
+        async fn write_and_panic(fail: bool) -> String {
+            use std::fmt::Write as _;
+            let mut out = String::new();
+            write!(out, "{}-{}", leaf("w", 1).await, leaf("x", 2).await).unwrap();
+            if fail {
+                panic!("failed after {}", leaf("why", out.len()).await);
+            }
+            out
+        }
+        with (false), (true);
+    }
+}
+
 // --- former known failures, fixed: regressions ----------------------------
 
 mod regressions {
@@ -757,6 +810,7 @@ fn size_summary() {
         parameters::all_sizes(),
         nested_loops::all_sizes(),
         regressions::all_sizes(),
+        std_macros::all_sizes(),
     ];
     print_size_table(&sections.concat());
 }

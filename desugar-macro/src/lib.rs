@@ -73,15 +73,17 @@
 //! # What it does not do yet
 //!
 //! Methods work (`self`, `&self`, `&mut self`, `self: Box<Self>`, in
-//! inherent and trait impls): the receiver travels as `__self`. An `.await`
-//! inside a macro's arguments is refused with an error saying what to do:
-//! await into a local first.
+//! inherent and trait impls): the receiver travels as `__self`. So does
+//! `.await` inside the arguments of the `std` macros whose arguments are
+//! expressions (`println!`, `format!`, `vec!`, `assert!`, `matches!`, ...).
+//! Inside any other macro an `.await` is refused with an error saying what
+//! to do, since its tokens may not be expressions:
 //!
 //! ```compile_fail
 //! # async fn fetch() -> u32 { 1 }
 //! #[desugar_macro::desugar]
-//! async fn show() {
-//!     println!("{}", fetch().await);
+//! async fn show() -> u32 {
+//!     dbg!(fetch().await)
 //! }
 //! ```
 //!

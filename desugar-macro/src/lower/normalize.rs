@@ -91,9 +91,18 @@ impl Normalizer {
                 Stmt::Local(local)
             }
             Stmt::Expr(expr, semi) => Stmt::Expr(self.unit(expr), semi),
-            Stmt::Macro(stmt) => {
-                self.check_macro(&stmt.mac);
-                Stmt::Macro(stmt)
+            Stmt::Macro(mut stmt) => {
+                let mut hoisted = Vec::new();
+                self.macro_arguments(&mut stmt.mac, &mut hoisted);
+                if hoisted.is_empty() {
+                    return Stmt::Macro(stmt);
+                }
+                let semi = stmt.semi_token;
+                let call = Expr::Macro(syn::ExprMacro {
+                    attrs: stmt.attrs,
+                    mac: stmt.mac,
+                });
+                Stmt::Expr(wrap(hoisted, call), semi.or(Some(Default::default())))
             }
             item @ Stmt::Item(_) => item,
         }
@@ -371,8 +380,8 @@ impl Normalizer {
                 e.block = self.block(e.block);
                 Expr::Unsafe(e)
             }
-            Expr::Macro(e) => {
-                self.check_macro(&e.mac);
+            Expr::Macro(mut e) => {
+                self.macro_arguments(&mut e.mac, out);
                 Expr::Macro(e)
             }
             // Other futures' bodies, constants and leaves stay as written.
@@ -573,15 +582,114 @@ impl Normalizer {
         .expect("a desugared `for` loop parses")
     }
 
-    /// Macro arguments are tokens we cannot rewrite: refuse an `.await`
-    /// among them rather than pass it through unlowered.
+    /// The arguments of the `std` macros whose arguments are expressions
+    /// (`println!`, `format!`, `write!`, `vec!`, `assert!`, `assert_eq!`,
+    /// `matches!`, `panic!`, ...) are parsed and lowered like a call's:
+    /// each argument up to the last that awaits is hoisted into a `__tmpN`,
+    /// in order, and the macro gets the names. `assert!` keeps its message:
+    /// it names the condition as written. Any other macro with an `.await`
+    /// among its tokens is refused, rather than passed through unlowered.
+    fn macro_arguments(&mut self, mac: &mut syn::Macro, out: &mut Vec<Stmt>) {
+        if find_await_token(mac.tokens.clone()).is_none() && !has_exit_token(mac.tokens.clone()) {
+            return;
+        }
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let parsed: Option<Vec<Expr>> = match name.as_str() {
+            "print" | "println" | "eprint" | "eprintln" | "format" | "panic" | "unreachable"
+            | "todo" | "unimplemented" | "write" | "writeln" | "assert" | "assert_eq"
+            | "assert_ne" | "debug_assert" | "debug_assert_eq" | "debug_assert_ne" | "vec" => {
+                syn::parse::Parser::parse2(
+                    syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                    mac.tokens.clone(),
+                )
+                .ok()
+                .map(|args| args.into_iter().collect())
+            }
+            "matches" => None,
+            _ => None,
+        };
+        if name == "matches" {
+            self.matches_arguments(mac, out);
+            return;
+        }
+        let Some(mut args) = parsed else {
+            self.check_macro(mac);
+            return;
+        };
+        let condition = (name == "assert" || name == "debug_assert") && args.len() == 1;
+        let original = args.first().cloned();
+        // `.await`s inside closures or `async` blocks in the arguments are
+        // theirs; `?` and `return` leave the function, so they are lowered too.
+        let Some(last_await) = args
+            .iter()
+            .rposition(|arg| contains_await(arg) || exits(arg))
+        else {
+            return;
+        };
+        for (i, arg) in args.iter_mut().enumerate().take(last_await + 1) {
+            let value = match arg {
+                // `name = value` in a format string's arguments.
+                Expr::Assign(assign) => &mut *assign.right,
+                other => other,
+            };
+            if contains_await(value) || exits(value) || !is_pure(value) && !is_place(value) {
+                let lowered = self.expr(take(value), out);
+                *value = self.hoist(lowered, out);
+            } else if i == last_await {
+                *value = self.expr(take(value), out);
+            }
+        }
+        let mut tokens: syn::punctuated::Punctuated<Expr, syn::Token![,]> =
+            args.into_iter().collect();
+        if condition && let Some(original) = original {
+            // rustc's message names the condition as written.
+            tokens.push(syn::parse_quote!("{}"));
+            tokens.push(syn::parse_quote!(::core::concat!(
+                "assertion failed: ",
+                ::core::stringify!(#original)
+            )));
+        }
+        mac.tokens = quote::ToTokens::to_token_stream(&tokens);
+    }
+
+    /// `matches!(expr, pattern)`: the expression is lowered like an operand.
+    fn matches_arguments(&mut self, mac: &mut syn::Macro, out: &mut Vec<Stmt>) {
+        let tokens: Vec<TokenTree> = mac.tokens.clone().into_iter().collect();
+        let comma = tokens
+            .iter()
+            .position(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','));
+        let Some(comma) = comma else {
+            self.check_macro(mac);
+            return;
+        };
+        let head: TokenStream = tokens[..comma].iter().cloned().collect();
+        let rest: TokenStream = tokens[comma..].iter().cloned().collect();
+        let (Ok(scrutinee), None) = (syn::parse2::<Expr>(head), find_await_token(rest.clone()))
+        else {
+            self.check_macro(mac);
+            return;
+        };
+        let lowered = self.expr(scrutinee, out);
+        let name = self.hoist(lowered, out);
+        let mut rebuilt = quote::ToTokens::to_token_stream(&name);
+        rebuilt.extend(rest);
+        mac.tokens = rebuilt;
+    }
+
+    /// Refuses an `.await` among a macro's tokens that cannot be lowered.
     fn check_macro(&mut self, mac: &syn::Macro) {
         if let Some(span) = find_await_token(mac.tokens.clone()) {
             self.error(syn::Error::new(
                 span,
                 format!(
-                    "`#[desugar]` does not support `.await` inside `{}!` yet: bind the awaited \
-                     value to a local first, as in `let value = future.await;`",
+                    "`#[desugar]` cannot lower an `.await` inside `{}!`, whose arguments are not \
+                     expressions it knows: bind the awaited value to a local first, as in \
+                     `let value = future.await;`",
                     mac.path
                         .segments
                         .last()
@@ -617,6 +725,37 @@ fn guard(arm: &syn::Arm) -> Option<&Expr> {
 
 fn take(expr: &mut Expr) -> Expr {
     std::mem::replace(expr, Expr::Verbatim(TokenStream::new()))
+}
+
+/// Whether macro tokens hold a `?` or `return` (outside nested groups'
+/// closures, which a token scan cannot tell apart: those are rare).
+fn has_exit_token(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Punct(p) => p.as_char() == '?',
+        TokenTree::Ident(i) => i == "return",
+        TokenTree::Group(g) => has_exit_token(g.stream()),
+        TokenTree::Literal(_) => false,
+    })
+}
+
+/// Whether `expr` uses `?` or `return` of this function (not of a closure
+/// or `async` block inside it).
+fn exits(expr: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
+            self.0 = true;
+        }
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.0
 }
 
 /// The span of an `.await` among macro tokens, if any.

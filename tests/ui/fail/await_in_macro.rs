@@ -1,4 +1,5 @@
-// `.await` inside a macro call's arguments, which the macro cannot rewrite.
+// `.await` inside the arguments of a macro whose arguments are not known to
+// be expressions (here `dbg!`, or any user macro): refused, with what to do.
 use desugar::desugar;
 
 async fn fetch() -> u32 {
@@ -6,8 +7,8 @@ async fn fetch() -> u32 {
 }
 
 #[desugar]
-async fn show() {
-    println!("{}", fetch().await);
+async fn show() -> u32 {
+    dbg!(fetch().await)
 }
 
 fn main() {

@@ -1,4 +1,4 @@
-// `?` inside a macro call's arguments, which the macro cannot rewrite.
+// `?` inside `println!`'s arguments: lowered like a call's argument.
 use desugar::desugar;
 
 fn parse(text: &str) -> Result<u32, std::num::ParseIntError> {
