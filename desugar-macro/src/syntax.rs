@@ -83,3 +83,26 @@ pub(crate) fn operands_mut(expr: &mut Expr) -> Vec<&mut Expr> {
         _ => Vec::new(),
     }
 }
+
+/// `&&` or `||`: the right operand runs only sometimes.
+pub(crate) fn is_lazy(op: &syn::BinOp) -> bool {
+    matches!(op, syn::BinOp::And(_) | syn::BinOp::Or(_))
+}
+
+/// `+=` and its kin: the left operand is a place, assigned in place.
+pub(crate) fn is_compound_assignment(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}

@@ -803,21 +803,7 @@ fn consumes_receiver(method: &Ident) -> bool {
 }
 
 fn by_reference(op: &syn::BinOp) -> bool {
-    use syn::BinOp::*;
-    is_comparison(op)
-        || matches!(
-            op,
-            AddAssign(_)
-                | SubAssign(_)
-                | MulAssign(_)
-                | DivAssign(_)
-                | RemAssign(_)
-                | BitXorAssign(_)
-                | BitAndAssign(_)
-                | BitOrAssign(_)
-                | ShlAssign(_)
-                | ShrAssign(_)
-        )
+    is_comparison(op) || crate::syntax::is_compound_assignment(op)
 }
 
 fn is_comparison(op: &syn::BinOp) -> bool {

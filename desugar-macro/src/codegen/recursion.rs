@@ -39,47 +39,33 @@ pub(super) fn calls_itself(operand: &syn::Expr, function: &Ident) -> bool {
 /// itself: a future of infinite size. rustc explains that best (E0733), so
 /// the attribute then leaves the function as it is, for rustc to refuse.
 pub(crate) fn has_unboxed_recursion(body: &syn::Block, function: &Ident) -> bool {
-    struct Finder<'f> {
-        function: &'f Ident,
-        found: bool,
-    }
-    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
-        fn visit_expr_await(&mut self, node: &'ast syn::ExprAwait) {
-            self.found |= calls_itself(&node.base, self.function) && !is_boxed(&node.base);
-            syn::visit::visit_expr_await(self, node);
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut finder = Finder {
-        function,
-        found: false,
-    };
-    syn::visit::Visit::visit_block(&mut finder, body);
-    finder.found
+    any_await(body, |operand| {
+        calls_itself(operand, function) && !is_boxed(operand)
+    })
 }
 
 /// Whether an `.await` of the body awaits a call of the function itself.
 pub(super) fn is_recursive(body: &syn::Block, function: &Ident) -> bool {
-    struct Finder<'f> {
-        function: &'f Ident,
+    any_await(body, |operand| calls_itself(operand, function))
+}
+
+/// Whether the operand of some `.await` of the body (not of a closure or
+/// `async` block in it) satisfies `test`.
+fn any_await(body: &syn::Block, test: impl Fn(&syn::Expr) -> bool) -> bool {
+    struct Finder<T> {
+        test: T,
         found: bool,
     }
-    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+    impl<'ast, T: Fn(&syn::Expr) -> bool> syn::visit::Visit<'ast> for Finder<T> {
         fn visit_expr_await(&mut self, node: &'ast syn::ExprAwait) {
-            self.found |= crate::lower::await_index(node).is_some()
-                && calls_itself(&node.base, self.function);
+            self.found |= (self.test)(&node.base);
             syn::visit::visit_expr_await(self, node);
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut finder = Finder {
-        function,
-        found: false,
-    };
+    let mut finder = Finder { test, found: false };
     syn::visit::Visit::visit_block(&mut finder, body);
     finder.found
 }

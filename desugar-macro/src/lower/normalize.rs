@@ -30,6 +30,7 @@ use quote::{format_ident, quote_spanned};
 use syn::{Block, Expr, ExprBlock, Ident, Stmt};
 
 use super::visit::{block_contains_await, contains_await};
+use crate::syntax::{is_compound_assignment, is_lazy};
 
 /// Normalizes a function body; see the module docs.
 pub(super) fn normalize(body: Block) -> syn::Result<Block> {
@@ -775,27 +776,6 @@ fn find_await_token(tokens: TokenStream) -> Option<Span> {
         }
     }
     None
-}
-
-fn is_lazy(op: &syn::BinOp) -> bool {
-    matches!(op, syn::BinOp::And(_) | syn::BinOp::Or(_))
-}
-
-fn is_compound_assignment(op: &syn::BinOp) -> bool {
-    use syn::BinOp::*;
-    matches!(
-        op,
-        AddAssign(_)
-            | SubAssign(_)
-            | MulAssign(_)
-            | DivAssign(_)
-            | RemAssign(_)
-            | BitXorAssign(_)
-            | BitAndAssign(_)
-            | BitOrAssign(_)
-            | ShlAssign(_)
-            | ShrAssign(_)
-    )
 }
 
 /// Whether evaluating `expr` has no effect at all, so that code which
