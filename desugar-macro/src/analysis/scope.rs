@@ -126,6 +126,9 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
             }
         };
         let drop_free = is_drop_free_type(&typed.ty);
+        if matches!(&*typed.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
+            resolver.mut_refs.push(resolver.bindings.len());
+        }
         match &*typed.pat {
             Pat::Ident(ident) if ident.subpat.is_none() && ident.by_ref.is_none() => {
                 let binding = resolver.bindings.len();
@@ -184,6 +187,9 @@ struct Resolver {
     derefs: usize,
     /// The bindings initialized with a borrow (`let r = &x;`).
     references: Vec<BindingId>,
+    /// The bindings known to hold a `&mut` (a parameter of type `&mut T`,
+    /// `let r = &mut x;`).
+    mut_refs: Vec<BindingId>,
     /// The branches around the current position: (construct, branch).
     branches: Vec<(usize, usize)>,
     /// Counter for the constructs that branch.
@@ -263,7 +269,10 @@ impl Resolver {
                 site,
                 position,
                 may_move: use_ == Use::Value || self.moves > 0,
-                lends: use_ == Use::Lend || self.captures > 0,
+                // Passing a `&mut` on by value reborrows it: a lend too.
+                lends: use_ == Use::Lend
+                    || self.captures > 0
+                    || (use_ == Use::Value && self.mut_refs.contains(&binding)),
                 through_deref: self.derefs > 0,
                 branches: self.branches.clone(),
                 loops: self.loops.clone(),
@@ -363,12 +372,13 @@ impl Resolver {
                         .is_some_and(|init| is_drop_free_value(&init.expr));
                     let first = self.bindings.len();
                     self.declare_pattern(&local.pat, scope, drop_free);
-                    if local
-                        .init
-                        .as_ref()
-                        .is_some_and(|init| matches!(*init.expr, Expr::Reference(_)))
+                    if let Some(init) = &local.init
+                        && let Expr::Reference(reference) = &*init.expr
                     {
                         self.references.extend(first..self.bindings.len());
+                        if reference.mutability.is_some() {
+                            self.mut_refs.extend(first..self.bindings.len());
+                        }
                     }
                     if local.init.is_none() {
                         self.bindings[first..]

@@ -10,6 +10,9 @@
 //! is `Send` (`-> impl Future<Output = T> + Send`), which the coercion to
 //! `dyn ... + Send` needs to know without looking into the function.
 //!
+//! The box is `dyn Future + Send`, so a recursive future is never `Sync`
+//! (rustc's is, when what it holds is): a difference the README lists.
+//!
 //! A recursive function whose future is not `Send` says so with
 //! `#[desugar(local)]`: the box is then `dyn Future` without `Send`, and the
 //! future promises nothing. A recursive call that is not boxed fails to
@@ -90,6 +93,6 @@ pub(super) fn erased_type(local: bool) -> TokenStream {
         quote!(+ ::core::marker::Send)
     };
     quote! {
-        ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = _> #send>>
+        ::core::pin::Pin<::std::boxed::Box<dyn ::core::future::Future<Output = _> #send + '_>>
     }
 }

@@ -404,6 +404,13 @@ impl<'a> Emitter<'a> {
         let lend = quote::format_ident!("lend_{}", variant);
         let check = quote::format_ident!("check_{}", variant);
         let span = self.lowered.awaits[k].span;
+        let make: Expr = if super::recursion::calls_itself(&operand, &self.function) {
+            // A boxed call of this function: stored as `dyn Future`.
+            let erased = super::recursion::erased_type(self.local);
+            syn::parse_quote!({ let __erased: #erased = #operand; __erased })
+        } else {
+            syn::parse_quote!(::core::future::IntoFuture::into_future(#operand))
+        };
         let make_future: Vec<Stmt> = syn::parse_quote_spanned! {span=>
             // Checked, never run: the output borrows nothing it is lent (see `check_*`).
             if false {
@@ -417,7 +424,7 @@ impl<'a> Emitter<'a> {
                 // until the state is replaced, which happens after the future is dropped.
                 let #idents = unsafe { &mut *#pointers };
             )*
-            #slot.write(::core::future::IntoFuture::into_future(#operand));
+            #slot.write(#make);
         };
         let own = quote!(__awaitee: ::core::mem::MaybeUninit::uninit(),);
         let mut transition = self.transition(p, Vec::new(), own, note);

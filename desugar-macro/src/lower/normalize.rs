@@ -624,6 +624,28 @@ impl Normalizer {
         };
         let condition = (name == "assert" || name == "debug_assert") && args.len() == 1;
         let original = args.first().cloned();
+        // An assertion's message is evaluated only when it fails: it cannot
+        // be hoisted before the check.
+        let checked = match name.as_str() {
+            "assert" | "debug_assert" => 1,
+            "assert_eq" | "assert_ne" | "debug_assert_eq" | "debug_assert_ne" => 2,
+            _ => args.len(),
+        };
+        if let Some(message) = args
+            .iter()
+            .skip(checked)
+            .find(|arg| contains_await(arg) || exits(arg))
+        {
+            self.error(syn::Error::new_spanned(
+                message,
+                format!(
+                    "`#[desugar]` does not support `.await`, `?` or `return` in the message of \
+                     `{name}!` yet, which runs only if the assertion fails: use `if !condition \
+                     {{ panic!(..) }}` instead"
+                ),
+            ));
+            return;
+        }
         // `.await`s inside closures or `async` blocks in the arguments are
         // theirs; `?` and `return` leave the function, so they are lowered too.
         let Some(last_await) = args
