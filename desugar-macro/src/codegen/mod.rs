@@ -29,11 +29,14 @@
 //! every generated name.
 
 mod flow;
+mod forward;
 mod frame;
 mod names;
 pub(crate) mod recursion;
+mod reenter;
 mod resume;
 mod states;
+mod tidy;
 mod try_op;
 
 use proc_macro2::TokenStream;

@@ -1,0 +1,189 @@
+//! Small rewrites of generated syntax: what an arm looks like once
+//! written (markers removed, blocks flattened, unreachable pieces left
+//! out), and the tests they need.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::ToTokens;
+use syn::visit::Visit;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Block, Expr, Stmt};
+
+use super::flow::diverges;
+use crate::lower::{strip_marker, strip_transit_markers};
+
+/// Leaves out a `let x;` whose assignment the arm never reaches: it
+/// declares a local of a type nothing there infers.
+pub(super) fn prune_unassigned(stmts: &mut Vec<Stmt>) {
+    let mut i = 0;
+    while i < stmts.len() {
+        let unused = match &stmts[i] {
+            Stmt::Local(local) if local.init.is_none() => match &local.pat {
+                syn::Pat::Ident(ident) => !stmts[i + 1..]
+                    .iter()
+                    .any(|stmt| mentions(stmt.to_token_stream(), &ident.ident)),
+                _ => false,
+            },
+            _ => false,
+        };
+        if unused {
+            stmts.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Whether `tokens` name `ident`.
+pub(super) fn mentions(tokens: TokenStream, ident: &Ident) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(other) => other == *ident,
+        proc_macro2::TokenTree::Group(group) => mentions(group.stream(), ident),
+        _ => false,
+    })
+}
+
+/// Writes each named borrowed local as a place behind the async closure's
+/// argument: `buf` becomes `(*buf)`, the same place, of the same type.
+pub(super) struct InPlace<'a>(pub(super) &'a [Ident]);
+
+impl VisitMut for InPlace<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Expr::Path(path) = expr
+            && path.qself.is_none()
+            && let Some(ident) = path.path.get_ident()
+            && self.0.contains(ident)
+        {
+            *expr = syn::parse_quote!((*#ident));
+            return;
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// Where an expression would leave the expression it is in (`return`,
+/// `break`, `continue`, or `?` already spelled out as a `return`), if it
+/// does, outside closures and async blocks.
+pub(super) fn leaves_expression(expr: &Expr) -> Option<Span> {
+    struct Finder(Option<Span>);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr(&mut self, node: &'ast Expr) {
+            if self.0.is_some() {
+                return;
+            }
+            match node {
+                Expr::Return(e) => self.0 = Some(e.return_token.span),
+                Expr::Break(e) => self.0 = Some(e.break_token.span),
+                Expr::Continue(e) => self.0 = Some(e.continue_token.span),
+                Expr::Closure(_) | Expr::Async(_) => {}
+                other => syn::visit::visit_expr(self, other),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(None);
+    finder.visit_expr(expr);
+    finder.0
+}
+
+/// A loop or block keeps its label only while something still breaks to
+/// it: an arm may have cut the `break` away with the code after a
+/// suspension.
+pub(super) fn strip_unused_label(expr: &mut Expr) {
+    let (label, stmts) = match expr {
+        Expr::Loop(e) => (&mut e.label, &e.body.stmts),
+        Expr::While(e) => (&mut e.label, &e.body.stmts),
+        Expr::ForLoop(e) => (&mut e.label, &e.body.stmts),
+        Expr::Block(e) => (&mut e.label, &e.block.stmts),
+        _ => return,
+    };
+    if let Some(name) = label.as_ref().map(|l| l.name.clone())
+        && !super::flow::breaks_to(stmts, Some(&name))
+    {
+        *label = None;
+    }
+}
+
+/// Whether a condition, when it finishes, is always `false`: a chain of
+/// `&&` where some test suspends (or is itself always false).
+pub(super) fn only_false(cond: &Expr) -> bool {
+    match cond {
+        Expr::Binary(e) if matches!(e.op, syn::BinOp::And(_)) => {
+            only_false(&e.left) || only_false(&e.right) || diverges(&e.right)
+        }
+        Expr::Paren(e) => only_false(&e.expr),
+        _ => false,
+    }
+}
+
+/// Whether a condition, when it finishes, is always `true` (see [`only_false`]).
+pub(super) fn only_true(cond: &Expr) -> bool {
+    match cond {
+        Expr::Binary(e) if matches!(e.op, syn::BinOp::Or(_)) => {
+            only_true(&e.left) || only_true(&e.right) || diverges(&e.right)
+        }
+        Expr::Paren(e) => only_true(&e.expr),
+        _ => false,
+    }
+}
+
+/// The scrutinee of a `let` condition, or the condition itself.
+pub(super) fn unwrap_let(cond: Expr) -> Expr {
+    match cond {
+        Expr::Let(e) => *e.expr,
+        other => other,
+    }
+}
+
+/// A `let` whose initializer never finishes binds nothing: it is just its
+/// initializer (which also keeps an uninferable pattern out of the code).
+pub(super) fn prune_let(stmt: Stmt) -> Stmt {
+    match stmt {
+        Stmt::Local(local) if local.init.as_ref().is_some_and(|init| diverges(&init.expr)) => {
+            let init = local.init.expect("checked");
+            Stmt::Expr(*init.expr, Some(local.semi_token))
+        }
+        other => other,
+    }
+}
+
+/// A statement that no longer ends its block gets its semicolon: a
+/// rewrite can turn a block-like statement (`if .. {}`) into a plain
+/// expression, which needs one before the next statement.
+pub(super) fn terminate(stmt: Stmt, last: bool) -> Stmt {
+    match stmt {
+        Stmt::Expr(expr, None) if !last => Stmt::Expr(expr, Some(Default::default())),
+        other => other,
+    }
+}
+
+pub(super) fn block_expr(block: Block) -> Expr {
+    Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block,
+    })
+}
+
+/// The last touches to an arm: removes the inert markers lowering put on
+/// await points and constructs, and flattens a block whose only content is
+/// another block (re-entry nests them; both end at the same point, so
+/// nothing is dropped at a different time).
+pub(super) struct Tidy;
+
+impl VisitMut for Tidy {
+    fn visit_attributes_mut(&mut self, attrs: &mut Vec<syn::Attribute>) {
+        strip_marker(attrs);
+        strip_transit_markers(attrs);
+    }
+
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        visit_mut::visit_block_mut(self, block);
+        prune_unassigned(&mut block.stmts);
+        while let [Stmt::Expr(Expr::Block(inner), _)] = block.stmts.as_mut_slice()
+            && inner.label.is_none()
+            && inner.attrs.is_empty()
+        {
+            block.stmts = std::mem::take(&mut inner.block.stmts);
+        }
+    }
+}
