@@ -56,7 +56,7 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     let checked = function
         .as_ref()
         .map_err(Clone::clone)
-        .and_then(|f| check_signature(&f.sig));
+        .and_then(|f| check_signature(&f.sig).and(check_attributes(&f.attrs)));
     let (args, function) = match (args, function, checked) {
         (Ok(args), Ok(function), Ok(())) => (args, function),
         (args, _, checked) => {
@@ -123,6 +123,31 @@ fn describe(item: &syn::Item) -> &'static str {
             "a constant or static: put it on an `async fn` with a body"
         }
         _ => "this item: put it on an `async fn` with a body",
+    }
+}
+
+/// Rejects an attribute below `#[desugar]` that must see the `async fn`.
+///
+/// Attributes below ours expand after it, on the desugared fn, which is
+/// no longer `async`. `#[tracing::instrument]` would still compile there,
+/// but it would enter its span only while the future is made, not on each
+/// poll: silently unlike the native fn. Above `#[desugar]` it sees the
+/// `async fn` and behaves exactly as on the native one.
+fn check_attributes(attrs: &[syn::Attribute]) -> syn::Result<()> {
+    let below = attrs.iter().find(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "instrument")
+    });
+    match below {
+        Some(attr) => Err(syn::Error::new_spanned(
+            attr,
+            "below `#[desugar]`, `#[instrument]` would see the desugared fn, which is not async, \
+             and enter its span only while the future is made: put it above `#[desugar]`, \
+             where it instruments every poll as on the native `async fn`",
+        )),
+        None => Ok(()),
     }
 }
 
