@@ -669,6 +669,7 @@ mod nested_loops {
 /// The arguments of `format!`, `vec!`, `assert!`, `assert_eq!`, `matches!`,
 /// `write!` and `panic!` are expressions: their awaits are lowered like a
 /// call's, in order, and `assert!` still names its condition as written.
+/// An `assert!` whose message awaits is written out as `if !cond { panic!(..) }`.
 mod std_macros {
     use super::*;
 
@@ -697,9 +698,38 @@ mod std_macros {
         }
         with (1), (0), (2);
 
+        /// `vec![element; count]` with awaits on either side, in order.
+        async fn vec_repeat(n: usize) -> (Vec<String>, Vec<u32>) {
+            let words = vec![format!("w{}", leaf("element", n).await); leaf("count", n).await];
+            let zeros = vec![0; leaf("zeros", n + 1).await];
+            (words, zeros)
+        }
+        with (0), (2);
+
+        /// `assert!` whose message awaits: the message runs only when the
+        /// check fails, and a comparison is negated as a whole.
+        async fn assert_with_awaited_message(n: u32) -> u32 {
+            let guard = Noisy::new("guard");
+            assert!(leaf("cond", n).await < 5, "too big: {}", leaf("msg", n).await);
+            debug_assert!(n != 3, "three: {}", leaf("debug msg", n).await);
+            guard.touch();
+            n
+        }
+        with (2), (3), (7);
+
         /// `matches!` on an awaited value, with a guard.
         async fn matches_awaited(value: Option<u32>) -> bool {
             matches!(leaf("value", value).await, Some(n) if n > 2)
+        }
+        with (Some(3)), (Some(1)), (None);
+
+        /// `matches!` whose guard awaits: the guard runs only when the
+        /// pattern matches.
+        async fn matches_awaiting_guard(value: Option<u32>) -> bool {
+            let keep = Noisy::new("keep");
+            let hit = matches!(leaf("s", value).await, Some(k) if k > leaf("g", 2).await);
+            keep.touch();
+            hit
         }
         with (Some(3)), (Some(1)), (None);
 

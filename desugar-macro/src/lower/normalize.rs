@@ -92,6 +92,10 @@ impl Normalizer {
                 Stmt::Local(local)
             }
             Stmt::Expr(expr, semi) => Stmt::Expr(self.unit(expr), semi),
+            Stmt::Macro(stmt) if let Some(expansion) = written_out(&stmt.mac) => Stmt::Expr(
+                self.unit(expansion),
+                stmt.semi_token.or(Some(Default::default())),
+            ),
             Stmt::Macro(mut stmt) => {
                 let mut hoisted = Vec::new();
                 self.macro_arguments(&mut stmt.mac, &mut hoisted);
@@ -381,6 +385,9 @@ impl Normalizer {
                 e.block = self.block(e.block);
                 Expr::Unsafe(e)
             }
+            Expr::Macro(e) if let Some(expansion) = written_out(&e.mac) => {
+                self.expr(expansion, out)
+            }
             Expr::Macro(mut e) => {
                 self.macro_arguments(&mut e.mac, out);
                 Expr::Macro(e)
@@ -588,7 +595,8 @@ impl Normalizer {
     /// `matches!`, `panic!`, ...) are parsed and lowered like a call's:
     /// each argument up to the last that awaits is hoisted into a `__tmpN`,
     /// in order, and the macro gets the names. `assert!` keeps its message:
-    /// it names the condition as written. Any other macro with an `.await`
+    /// it names the condition as written. (An `assert!` whose own message
+    /// awaits was written out as an `if` before: see [`assertion_as_if`].) Any other macro with an `.await`
     /// among its tokens is refused, rather than passed through unlowered.
     fn macro_arguments(&mut self, mac: &mut syn::Macro, out: &mut Vec<Stmt>) {
         if find_await_token(mac.tokens.clone()).is_none() && !has_exit_token(mac.tokens.clone()) {
@@ -611,9 +619,11 @@ impl Normalizer {
                 .ok()
                 .map(|args| args.into_iter().collect())
             }
-            "matches" => None,
             _ => None,
         };
+        // `vec![element; count]`: both are evaluated, in that order.
+        let repeat = name == "vec" && parsed.is_none();
+        let parsed = parsed.or_else(|| repeat.then(|| vec_repeat(mac.tokens.clone())).flatten());
         if name == "matches" {
             self.matches_arguments(mac, out);
             return;
@@ -640,8 +650,8 @@ impl Normalizer {
                 message,
                 format!(
                     "`#[desugar]` does not support `.await`, `?` or `return` in the message of \
-                     `{name}!` yet, which runs only if the assertion fails: use `if !condition \
-                     {{ panic!(..) }}` instead"
+                     `{name}!` yet, which runs while the compared values are borrowed: compare \
+                     first and write `if left != right {{ panic!(..) }}` instead"
                 ),
             ));
             return;
@@ -666,6 +676,10 @@ impl Normalizer {
             } else if i == last_await {
                 *value = self.expr(take(value), out);
             }
+        }
+        if repeat && let [element, count] = &args[..] {
+            mac.tokens = quote::quote!(#element; #count);
+            return;
         }
         let mut tokens: syn::punctuated::Punctuated<Expr, syn::Token![,]> =
             args.into_iter().collect();
@@ -779,6 +793,88 @@ fn exits(expr: &Expr) -> bool {
     let mut finder = Finder(false);
     syn::visit::Visit::visit_expr(&mut finder, expr);
     finder.0
+}
+
+/// The `element; count` of `vec![element; count]`, as two expressions.
+fn vec_repeat(tokens: TokenStream) -> Option<Vec<Expr>> {
+    syn::parse::Parser::parse2(
+        |input: syn::parse::ParseStream<'_>| {
+            let element: Expr = input.parse()?;
+            input.parse::<syn::Token![;]>()?;
+            let count: Expr = input.parse()?;
+            Ok(vec![element, count])
+        },
+        tokens,
+    )
+    .ok()
+}
+
+/// A std macro whose awaits cannot be hoisted out of its arguments, since
+/// they run only on some paths, written out as the macro expands, so that
+/// they are lowered like any other branch.
+fn written_out(mac: &syn::Macro) -> Option<Expr> {
+    assertion_as_if(mac).or_else(|| guarded_matches_as_match(mac))
+}
+
+/// `matches!(scrutinee, pattern if guard)` whose guard awaits, `?`s or
+/// returns, written out as the macro itself expands: `match scrutinee {
+/// pattern if guard => true, _ => false }`.
+fn guarded_matches_as_match(mac: &syn::Macro) -> Option<Expr> {
+    if mac.path.segments.last()?.ident != "matches" {
+        return None;
+    }
+    syn::parse::Parser::parse2(
+        |input: syn::parse::ParseStream<'_>| {
+            let scrutinee: Expr = input.parse()?;
+            input.parse::<syn::Token![,]>()?;
+            let pattern = syn::Pat::parse_multi_with_leading_vert(input)?;
+            input.parse::<syn::Token![if]>()?;
+            let guard: Expr = input.parse()?;
+            input.parse::<Option<syn::Token![,]>>()?;
+            Ok((contains_await(&guard) || exits(&guard)).then(
+                || syn::parse_quote!(match #scrutinee { #pattern if #guard => true, _ => false }),
+            ))
+        },
+        mac.tokens.clone(),
+    )
+    .ok()
+    .flatten()
+}
+
+/// `assert!(condition, message..)` whose message awaits, `?`s or returns,
+/// written out as the macro itself expands: `if !condition {
+/// panic!(message..) }`. The message then runs only when the check fails,
+/// as it does in the macro, and is lowered like any other branch.
+/// `debug_assert!` checks nothing without `debug_assertions`, as it does
+/// itself.
+fn assertion_as_if(mac: &syn::Macro) -> Option<Expr> {
+    let name = mac.path.segments.last()?.ident.to_string();
+    if name != "assert" && name != "debug_assert" {
+        return None;
+    }
+    let args = syn::parse::Parser::parse2(
+        syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+        mac.tokens.clone(),
+    )
+    .ok()?;
+    let mut args = args.into_iter();
+    let condition = args.next()?;
+    let message: Vec<Expr> = args.collect();
+    if !message.iter().any(|arg| contains_await(arg) || exits(arg)) {
+        return None;
+    }
+    // Built as a tree, so that printing parenthesizes `a == b` as needed.
+    let failed = Expr::Unary(syn::ExprUnary {
+        attrs: Vec::new(),
+        op: syn::UnOp::Not(Default::default()),
+        expr: Box::new(condition),
+    });
+    let check: Expr = syn::parse_quote!(if #failed { ::core::panic!(#(#message),*) });
+    Some(if name == "debug_assert" {
+        syn::parse_quote!(if ::core::cfg!(debug_assertions) { #check })
+    } else {
+        check
+    })
 }
 
 /// The span of an `.await` among macro tokens, if any.
