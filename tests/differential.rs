@@ -11,10 +11,19 @@
 //! line code to panics. Awaits sit in every position the construct allows.
 //! Borrows of locals held across an `.await` come later (see the end).
 //!
+//! The file also builds as edition 2018 and 2021 crates (see `Cargo.toml`);
+//! the cases that need edition 2024 are at the end.
+//!
 //! Vocabulary, all from `support`: `leaf(name, value)` is an await that is
 //! ready with `value` after zero to two `Pending`s; `ready_leaf` is ready at
 //! once; `pending_forever` never is; `Noisy::new(name)` logs `touch` when used
 //! and `drop` when dropped; `log(event)` writes any event.
+
+#![allow(
+    clippy::uninlined_format_args,
+    reason = "this file also builds as edition 2018, where `panic!` with one literal does not \
+              format it"
+)]
 
 mod support;
 
@@ -689,7 +698,7 @@ mod panics {
             leaf("before", ()).await;
             param.touch();
             if n > 0 {
-                panic!("boom {n}");
+                panic!("boom {}", n);
             }
             leaf("after", n).await
         }
@@ -1424,7 +1433,7 @@ mod adversarial {
                     let local = Noisy::new(format!("local {i}"));
                     let v = leaf(format!("step {i}"), i).await;
                     if v == limit {
-                        panic!("limit {v} reached");
+                        panic!("limit {} reached", v);
                     }
                     local.touch();
                     i += 1;
@@ -1654,25 +1663,6 @@ mod adversarial {
          }
          with ();
 
-         /// A temporary in the tail expression lives across its awaits and drops before the locals.
-         async fn tail_expression_temporary() -> usize {
-             let local = Noisy::new("local");
-             leaf("a", ()).await;
-             local.touch();
-             leaf("tail", Noisy::new("tail temp")).await.name().len() + leaf("b", 1).await
-         }
-         with ();
-
-         /// `if let` scrutinee temporaries live through the then-branch's awaits, not the else's.
-         async fn if_let_scrutinee_temporary(flag: bool) -> u32 {
-             if let Some(n) = leaf("get", (Noisy::new("temp"), flag.then_some(3))).await.1 {
-                 leaf("then", n).await
-             } else {
-                 leaf("else", 0).await
-             }
-         }
-         with (true), (false);
-
          /// A `match` on an awaited scrutinee whose arm calls a function before an await.
          async fn match_scrutinee_then_hoisted_call(kind: u32) -> u32 {
              match leaf("kind", kind).await {
@@ -1716,22 +1706,6 @@ mod adversarial {
              Ok(sum)
          }
          with (vec!["1", "23"]), (vec!["1", "x"]), (vec!["yy", "2"]);
-
-         /// A `let` chain (edition 2024) whose conditions await, with a `Noisy` bound in it.
-         async fn let_chain_with_awaits(input: Option<u32>) -> u32 {
-             let guard = Noisy::new("guard");
-             let value = if let Some(x) = leaf("first", input).await
-                 && leaf("check", x > 1).await
-                 && let Some(y) = leaf("second", x.checked_sub(1)).await
-             {
-                 leaf("then", x + y).await
-             } else {
-                 0
-             };
-             guard.touch();
-             value
-         }
-         with (Some(3)), (Some(1)), (None);
 
          /// `let x;` assigned in each arm of a `match` and an `if`, some arms awaiting.
          #[allow(clippy::needless_late_init, reason = "deferred initialization is the point")]
@@ -1971,7 +1945,7 @@ mod harness {
                 .count()
         };
         let counts: Vec<usize> = SEEDS.map(polls).collect();
-        assert!(counts.iter().any(|&count| count != counts[0]), "{counts:?}");
+        assert!(counts.iter().any(|&count| count != counts[0]), "{:?}", counts);
         assert_eq!(polls(3), polls(3), "the same seed gives the same schedule");
     }
 
@@ -2067,8 +2041,58 @@ mod harness {
             same_runs("example", || ready_leaf("a", 1), || ready_leaf("b", 1));
         });
         let message = message.expect("the twins differ");
-        assert!(message.contains("events differ at index 1"), "{message}");
+        assert!(message.contains("events differ at index 1"), "{}", message);
         assert!(message.contains(r#"native Some("poll a"), desugared Some("poll b")"#));
+    }
+}
+
+// --- edition 2024 only -----------------------------------------------------
+
+edition_2024! {
+    /// Edition 2024 syntax and drop order, so the builds of this file in
+    /// older editions leave these cases out (see `support/editions.rs`):
+    /// `let` chains, and temporaries of a tail expression or of an `if let`
+    /// scrutinee, which edition 2024 drops sooner. `#[desugar]` drops them
+    /// as edition 2024 does in every edition (README, Limitations).
+    mod edition_2024_only {
+        use super::*;
+
+        differential! {
+         /// A temporary in the tail expression lives across its awaits and drops before the locals.
+         async fn tail_expression_temporary() -> usize {
+             let local = Noisy::new("local");
+             leaf("a", ()).await;
+             local.touch();
+             leaf("tail", Noisy::new("tail temp")).await.name().len() + leaf("b", 1).await
+         }
+         with ();
+
+         /// `if let` scrutinee temporaries live through the then-branch's awaits, not the else's.
+         async fn if_let_scrutinee_temporary(flag: bool) -> u32 {
+             if let Some(n) = leaf("get", (Noisy::new("temp"), flag.then_some(3))).await.1 {
+                 leaf("then", n).await
+             } else {
+                 leaf("else", 0).await
+             }
+         }
+         with (true), (false);
+
+         /// A `let` chain (edition 2024) whose conditions await, with a `Noisy` bound in it.
+         async fn let_chain_with_awaits(input: Option<u32>) -> u32 {
+             let guard = Noisy::new("guard");
+             let value = if let Some(x) = leaf("first", input).await
+                 && leaf("check", x > 1).await
+                 && let Some(y) = leaf("second", x.checked_sub(1)).await
+             {
+                 leaf("then", x + y).await
+             } else {
+                 0
+             };
+             guard.touch();
+             value
+         }
+         with (Some(3)), (Some(1)), (None);
+        }
     }
 }
 

@@ -303,63 +303,6 @@ mod chains {
     use super::*;
 
     differential! {
-        /// A let chain whose `let`s await borrowing futures.
-        async fn let_chain_with_borrowing_futures(limit: u32, text: &'static str) -> u32 {
-            let mut rx = Counter::new("rx");
-            let mut buf = Vec::new();
-            let guard = Noisy::new("guard");
-            let r = if let Some(x) = rx.next_until(limit).await
-                && x >= 1
-                && let Ok(y) = try_fill(&mut buf, text).await
-            {
-                let inner = Noisy::new("inner");
-                inner.touch();
-                x + y as u32 + leaf("then", 1).await
-            } else {
-                leaf("else", 0).await
-            };
-            guard.touch();
-            r
-        }
-        with (1, "4"), (0, "4"), (1, "x");
-
-        /// A let chain binding `Noisy` values, failing at each link.
-        async fn let_chain_binding_noisy(a: Option<u32>, b: bool) -> usize {
-            let outer = Noisy::new("outer");
-            let r = if let Some(n) = leaf("a", a.map(|n| (Noisy::new("first"), n))).await
-                && n.1 > 1
-                && let (second, true) = leaf("b", (Noisy::new("second"), b)).await
-                && leaf("c", n.1 > 2).await
-            {
-                second.touch();
-                n.0.name().len() + leaf("then", 1).await
-            } else {
-                outer.touch();
-                0
-            };
-            r + leaf("after", 1).await
-        }
-        with (Some(3), true), (Some(1), true), (None, true), (Some(2), true);
-
-        /// `?` inside a let chain, on `Result` and on an awaited `Option` inside.
-        async fn try_inside_let_chain(
-            first: Result<Option<u32>, String>,
-            text: &'static str,
-        ) -> Result<u32, String> {
-            let guard = Noisy::new("guard");
-            let r = if let Some(x) = leaf("first", first).await?
-                && parse(text)? > x
-                && let Ok(y) = leaf("second", parse(text)).await
-            {
-                x + y
-            } else {
-                0
-            };
-            guard.touch();
-            Ok(r)
-        }
-        with (Ok(Some(1)), "5"), (Ok(Some(9)), "5"), (Ok(None), "5"), (Err("e".into()), "5"), (Ok(Some(1)), "x");
-
         /// `&&` and `||` chains mixing awaits and `Noisy` temporaries.
         async fn and_or_chains(a: bool, b: bool, c: bool) -> (bool, bool) {
             let mut rx = Counter::new("rx");
@@ -369,42 +312,6 @@ mod chains {
             (left, right)
         }
         with (true, true, true), (false, true, false), (false, false, true), (true, false, false);
-
-        /// A `while let` chain that pops `Noisy` values and stops on a condition.
-        async fn while_let_chain(limit: usize) -> usize {
-            let mut stack = vec![Noisy::new("a"), Noisy::new("bb"), Noisy::new("ccc")];
-            let mut seen = 0;
-            while let Some(item) = pop(&mut stack).await
-                && item.name().len() > limit
-                && leaf("go on", true).await
-            {
-                let body = Noisy::new("body");
-                item.touch();
-                body.touch();
-                seen += 1;
-            }
-            seen + stack.len()
-        }
-        with (0), (1), (5);
-
-        /// A `while let` chain with `?` and `continue`.
-        async fn while_let_chain_with_try(texts: Vec<&'static str>) -> Result<u32, String> {
-            let mut texts = texts;
-            let mut sum = 0;
-            while let Some(text) = leaf("next", texts.pop()).await
-                && let n = parse(text)?
-                && n < 100
-            {
-                let it = Noisy::new(text);
-                if n % 2 == 0 {
-                    continue;
-                }
-                sum += leaf("add", n).await;
-                it.touch();
-            }
-            Ok(sum)
-        }
-        with (vec!["1", "2", "3"]), (vec!["1", "x", "3"]), (vec!["1", "200", "3"]);
 
         /// An `||` in an `if` condition where the right side awaits a borrowing future.
         async fn or_condition_with_borrowing_future(flag: bool) -> u32 {
@@ -418,6 +325,122 @@ mod chains {
             }
         }
         with (true), (false);
+    }
+}
+
+edition_2024! {
+    /// `let` chains are edition 2024 syntax, so the builds of this file in
+    /// older editions leave these cases out (see `support/editions.rs`).
+    mod let_chains {
+        use super::*;
+
+        differential! {
+            /// A let chain whose `let`s await borrowing futures.
+            async fn let_chain_with_borrowing_futures(limit: u32, text: &'static str) -> u32 {
+                let mut rx = Counter::new("rx");
+                let mut buf = Vec::new();
+                let guard = Noisy::new("guard");
+                let r = if let Some(x) = rx.next_until(limit).await
+                    && x >= 1
+                    && let Ok(y) = try_fill(&mut buf, text).await
+                {
+                    let inner = Noisy::new("inner");
+                    inner.touch();
+                    x + y as u32 + leaf("then", 1).await
+                } else {
+                    leaf("else", 0).await
+                };
+                guard.touch();
+                r
+            }
+            with (1, "4"), (0, "4"), (1, "x");
+
+            /// A let chain binding `Noisy` values, failing at each link.
+            async fn let_chain_binding_noisy(a: Option<u32>, b: bool) -> usize {
+                let outer = Noisy::new("outer");
+                let r = if let Some(n) = leaf("a", a.map(|n| (Noisy::new("first"), n))).await
+                    && n.1 > 1
+                    && let (second, true) = leaf("b", (Noisy::new("second"), b)).await
+                    && leaf("c", n.1 > 2).await
+                {
+                    second.touch();
+                    n.0.name().len() + leaf("then", 1).await
+                } else {
+                    outer.touch();
+                    0
+                };
+                r + leaf("after", 1).await
+            }
+            with (Some(3), true), (Some(1), true), (None, true), (Some(2), true);
+
+            /// `?` inside a let chain, on `Result` and on an awaited `Option` inside.
+            async fn try_inside_let_chain(
+                first: Result<Option<u32>, String>,
+                text: &'static str,
+            ) -> Result<u32, String> {
+                let guard = Noisy::new("guard");
+                let r = if let Some(x) = leaf("first", first).await?
+                    && parse(text)? > x
+                    && let Ok(y) = leaf("second", parse(text)).await
+                {
+                    x + y
+                } else {
+                    0
+                };
+                guard.touch();
+                Ok(r)
+            }
+            with (Ok(Some(1)), "5"), (Ok(Some(9)), "5"), (Ok(None), "5"), (Err("e".into()), "5"), (Ok(Some(1)), "x");
+
+            /// A `while let` chain that pops `Noisy` values and stops on a condition.
+            async fn while_let_chain(limit: usize) -> usize {
+                let mut stack = vec![Noisy::new("a"), Noisy::new("bb"), Noisy::new("ccc")];
+                let mut seen = 0;
+                while let Some(item) = pop(&mut stack).await
+                    && item.name().len() > limit
+                    && leaf("go on", true).await
+                {
+                    let body = Noisy::new("body");
+                    item.touch();
+                    body.touch();
+                    seen += 1;
+                }
+                seen + stack.len()
+            }
+            with (0), (1), (5);
+
+            /// A `while let` chain with `?` and `continue`.
+            async fn while_let_chain_with_try(texts: Vec<&'static str>) -> Result<u32, String> {
+                let mut texts = texts;
+                let mut sum = 0;
+                while let Some(text) = leaf("next", texts.pop()).await
+                    && let n = parse(text)?
+                    && n < 100
+                {
+                    let it = Noisy::new(text);
+                    if n % 2 == 0 {
+                        continue;
+                    }
+                    sum += leaf("add", n).await;
+                    it.touch();
+                }
+                Ok(sum)
+            }
+            with (vec!["1", "2", "3"]), (vec!["1", "x", "3"]), (vec!["1", "200", "3"]);
+
+            /// A let chain failing at an await drops its bindings before the `else` block.
+            async fn let_chain_binding_dropped_before_else(b: bool) -> u32 {
+                let outer = Noisy::new("outer");
+                if let Some(x) = Some(Noisy::new("x")) && leaf("b", b).await {
+                    x.touch();
+                    1
+                } else {
+                    outer.touch();
+                    0
+                }
+            }
+            with (true), (false);
+        }
     }
 }
 
@@ -794,18 +817,6 @@ mod regressions {
          }
          with (NoisyPoint { x: Noisy::new("x"), y: Noisy::new("y") });
 
-         /// A let chain failing at an await drops its bindings before the `else` block.
-        async fn let_chain_binding_dropped_before_else(b: bool) -> u32 {
-             let outer = Noisy::new("outer");
-             if let Some(x) = Some(Noisy::new("x")) && leaf("b", b).await {
-                 x.touch();
-                 1
-             } else {
-                 outer.touch();
-                 0
-             }
-         }
-         with (true), (false);
     }
 }
 

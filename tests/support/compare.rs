@@ -225,7 +225,7 @@ fn assert_same(label: &str, situation: &str, native: &Outcome, desugared: &Outco
     }
     let _ = writeln!(report, "  native events:    {:?}", native.events);
     let _ = write!(report, "  desugared events: {:?}", desugared.events);
-    panic!("{report}");
+    panic!("{}", report);
 }
 
 /// Prints a table of case sizes with the ratio desugared / native, and the

@@ -53,10 +53,11 @@ pub(crate) fn run<F: Future>(seed: u64, future: F) -> (F::Output, Vec<String>) {
         if let Poll::Ready(output) = executor.poll(future.as_mut()) {
             break output;
         }
-        assert!(executor.woken_during_last_poll(), "{STALLED}");
+        assert!(executor.woken_during_last_poll(), "{}", STALLED);
         assert!(
             executor.polls < MAX_POLLS,
-            "gave up after {MAX_POLLS} polls: the future never finished"
+            "gave up after {} polls: the future never finished",
+            MAX_POLLS
         );
     };
     drop(future);
@@ -109,10 +110,11 @@ where
                 break;
             }
             Ok(Poll::Pending) => {
-                assert!(executor.woken_during_last_poll(), "{STALLED}");
+                assert!(executor.woken_during_last_poll(), "{}", STALLED);
                 assert!(
                     executor.polls < MAX_POLLS,
-                    "gave up after {MAX_POLLS} polls"
+                    "gave up after {} polls",
+                    MAX_POLLS
                 );
             }
             Err(_) => break,

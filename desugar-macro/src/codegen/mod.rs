@@ -140,8 +140,10 @@ pub(crate) fn generate(
     } else {
         quote!()
     };
-    sig.output =
-        syn::parse_quote_spanned!(span=> -> impl ::core::future::Future<Output = #output> #send);
+    let impl_token = syn::Token![impl](span.resolved_at(proc_macro2::Span::mixed_site()));
+    sig.output = syn::parse_quote_spanned!(span=>
+        -> #impl_token ::core::future::Future<Output = #output> #send
+    );
 
     let attrs = &function.attrs;
     let items = &lowered.items;

@@ -500,7 +500,10 @@ impl Normalizer {
     /// by value, so an arm that binds by moving and whose guard fails
     /// leaves the scrutinee moved (rustc then reports it).
     fn guarded_match(&mut self, e: syn::ExprMatch) -> Expr {
-        let span = e.match_token.span;
+        // Let chains are Rust 2024, and rustc asks the `if` token's span
+        // which edition it is in: resolved at the macro's own site, it is
+        // in this crate's edition, whatever the caller's.
+        let span = e.match_token.span.resolved_at(Span::mixed_site());
         let (binding, scrutinee) = if is_place(&e.expr) {
             (None, *e.expr)
         } else {
