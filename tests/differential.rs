@@ -1945,7 +1945,11 @@ mod harness {
                 .count()
         };
         let counts: Vec<usize> = SEEDS.map(polls).collect();
-        assert!(counts.iter().any(|&count| count != counts[0]), "{:?}", counts);
+        assert!(
+            counts.iter().any(|&count| count != counts[0]),
+            "{:?}",
+            counts
+        );
         assert_eq!(polls(3), polls(3), "the same seed gives the same schedule");
     }
 

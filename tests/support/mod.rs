@@ -63,11 +63,11 @@ mod log;
 pub(crate) mod probe;
 
 pub(crate) use compare::{
-    cancel_outcome, differential, print_size_table, repoll_outcome, run_outcome, same_auto_traits,
-    same_cancellations, same_repolls, same_runs, AutoTraits, Outcome, SEEDS,
+    AutoTraits, Outcome, SEEDS, cancel_outcome, differential, print_size_table, repoll_outcome,
+    run_outcome, same_auto_traits, same_cancellations, same_repolls, same_runs,
 };
 pub(crate) use editions::edition_2024;
-pub(crate) use executor::{cancel_after, panic_message, poll_after_end, run, MAX_POLLS, STALLED};
-pub(crate) use leaf::{leaf, pending_forever, ready_leaf, seed_schedule, Leaf, PendingForever};
-pub(crate) use log::{log, take_log, Noisy};
+pub(crate) use executor::{MAX_POLLS, STALLED, cancel_after, panic_message, poll_after_end, run};
+pub(crate) use leaf::{Leaf, PendingForever, leaf, pending_forever, ready_leaf, seed_schedule};
+pub(crate) use log::{Noisy, log, take_log};
 pub(crate) use probe::{auto_traits, is_send, is_sync, is_unpin};
