@@ -2097,6 +2097,13 @@ edition_2024! {
          }
          with (Some(3)), (Some(1)), (None);
         }
+
+        /// The sizes of these cases, printed with the file's `size_summary`
+        /// (the filter `size_summary` runs both).
+        #[test]
+        fn size_summary() {
+            print_size_table(&all_sizes());
+        }
     }
 }
 

@@ -441,6 +441,13 @@ edition_2024! {
             }
             with (true), (false);
         }
+
+        /// The sizes of these cases, printed with the file's `size_summary`
+        /// (the filter `size_summary` runs both).
+        #[test]
+        fn size_summary() {
+            print_size_table(&all_sizes());
+        }
     }
 }
 
