@@ -7,6 +7,12 @@
 //! `tests/ui/fail/instrument_below.rs`.) A small subscriber records what
 //! tracing sees, and the two logs must be equal.
 
+#![allow(
+    clippy::uninlined_format_args,
+    reason = "this file also builds as edition 2018, where `assert!` with one literal does not \
+              format it"
+)]
+
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
@@ -37,48 +43,41 @@ impl Future for YieldOnce {
     }
 }
 
+/// Writes the instrumented fns, with `#[desugar]` below `#[instrument]`
+/// when given it.
+macro_rules! instrumented {
+    ($($desugar:path)?) => {
+        #[tracing::instrument]
+        $(#[$desugar])?
+        pub(crate) async fn add_one(n: u32) -> u32 {
+            tracing::info!("before the await");
+            YieldOnce(false).await;
+            tracing::info!("after the await");
+            n + 1
+        }
+
+        #[tracing::instrument(skip(label), fields(len = label.len()))]
+        $(#[$desugar])?
+        pub(crate) async fn with_fields(label: String, times: u32) -> usize {
+            for i in 0..times {
+                tracing::info!(i, "turn");
+                YieldOnce(false).await;
+            }
+            label.len()
+        }
+    };
+}
+
 mod native {
     use super::*;
 
-    #[tracing::instrument]
-    pub(crate) async fn add_one(n: u32) -> u32 {
-        tracing::info!("before the await");
-        YieldOnce(false).await;
-        tracing::info!("after the await");
-        n + 1
-    }
-
-    #[tracing::instrument(skip(label), fields(len = label.len()))]
-    pub(crate) async fn with_fields(label: String, times: u32) -> usize {
-        for i in 0..times {
-            tracing::info!(i, "turn");
-            YieldOnce(false).await;
-        }
-        label.len()
-    }
+    instrumented!();
 }
 
 mod desugared {
     use super::*;
 
-    #[tracing::instrument]
-    #[desugar]
-    pub(crate) async fn add_one(n: u32) -> u32 {
-        tracing::info!("before the await");
-        YieldOnce(false).await;
-        tracing::info!("after the await");
-        n + 1
-    }
-
-    #[tracing::instrument(skip(label), fields(len = label.len()))]
-    #[desugar]
-    pub(crate) async fn with_fields(label: String, times: u32) -> usize {
-        for i in 0..times {
-            tracing::info!(i, "turn");
-            YieldOnce(false).await;
-        }
-        label.len()
-    }
+    instrumented!(desugar);
 }
 
 /// Records spans made, entered and left, and events with their fields.
@@ -180,6 +179,14 @@ fn instrumented_futures_are_send_like_native() {
     send(&native::add_one(1));
     send(&desugared::add_one(1));
     send(&desugared::with_fields(String::new(), 0));
+}
+
+#[test]
+fn the_desugared_twin_is_the_macros_state_machine() {
+    let name = std::any::type_name_of_val(&desugared::add_one(1));
+    assert!(name.contains("AddOneFuture"), "{}", name);
+    let name = std::any::type_name_of_val(&native::add_one(1));
+    assert!(!name.contains("AddOneFuture"), "{}", name);
 }
 
 #[test]
