@@ -728,6 +728,24 @@ mod std_macros {
         }
         with (1), (0), (2);
 
+        /// `assert_eq!`/`assert_ne!` whose message awaits: the message runs
+        /// only on failure, and the panic reads as `core` writes it.
+        async fn assert_eq_with_awaited_message(n: u32) -> u32 {
+            let guard = Noisy::new("guard");
+            let expected = 2;
+            assert_eq!(
+                leaf("left", n).await,
+                expected,
+                "message {}",
+                leaf("message", n).await,
+            );
+            assert_ne!(n, leaf("right", 3).await, "never {}", leaf("ne message", n).await);
+            debug_assert_eq!(Some(n), leaf("debug", Some(2)).await, "{}", leaf("d", 0).await);
+            guard.touch();
+            n
+        }
+        with (2), (3), (4);
+
         /// `vec![element; count]` with awaits on either side, in order.
         async fn vec_repeat(n: usize) -> (Vec<String>, Vec<u32>) {
             let words = vec![format!("w{}", leaf("element", n).await); leaf("count", n).await];

@@ -764,30 +764,6 @@ mod recursion_borrowing {
 
 // --- known failures ---
 //
-// REFUSED (compile error with the macro's own message): an `.await` in the message of
-// `assert_eq!`, whose message runs while the compared values are borrowed, a borrow
-// held across an `.await` (an awaited `assert!` message is supported: see
-// `differential_more.rs`).
-// mod assert_messages {
-//     use super::*;
-//
-//     differential! {
-//         /// `assert_eq!` with awaits on both sides and in the message.
-//         async fn assert_eq_with_message(n: u32) -> u32 {
-//             let guard = Noisy::new("guard");
-//             assert_eq!(
-//                 leaf("left", n).await,
-//                 leaf("right", 2).await,
-//                 "message {}",
-//                 leaf("message", n).await,
-//             );
-//             guard.touch();
-//             n
-//         }
-//         with (2), (3);
-//     }
-// }
-//
 // DOCUMENTED (README, Recursion): a recursive future is boxed as `dyn Future + Send`, so
 // it is never `Sync`; rustc's is (`tri(0)`: native send+sync, desugared send only).
 // mod free_functions {

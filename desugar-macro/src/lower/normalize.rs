@@ -598,7 +598,7 @@ impl Normalizer {
     /// `matches!`, `panic!`, ...) are parsed and lowered like a call's:
     /// each argument up to the last that awaits is hoisted into a `__tmpN`,
     /// in order, and the macro gets the names. `assert!` keeps its message:
-    /// it names the condition as written. (An `assert!` whose own message
+    /// it names the condition as written. (An assertion whose own message
     /// awaits was written out as an `if` before: see [`assertion_as_if`].) Any other macro with an `.await`
     /// among its tokens is refused, rather than passed through unlowered.
     fn macro_arguments(&mut self, mac: &mut syn::Macro, out: &mut Vec<Stmt>) {
@@ -637,28 +637,8 @@ impl Normalizer {
         };
         let condition = (name == "assert" || name == "debug_assert") && args.len() == 1;
         let original = args.first().cloned();
-        // An assertion's message is evaluated only when it fails: it cannot
-        // be hoisted before the check.
-        let checked = match name.as_str() {
-            "assert" | "debug_assert" => 1,
-            "assert_eq" | "assert_ne" | "debug_assert_eq" | "debug_assert_ne" => 2,
-            _ => args.len(),
-        };
-        if let Some(message) = args
-            .iter()
-            .skip(checked)
-            .find(|arg| contains_await(arg) || exits(arg))
-        {
-            self.error(syn::Error::new_spanned(
-                message,
-                format!(
-                    "`#[desugar]` does not support `.await`, `?` or `return` in the message of \
-                     `{name}!` yet, which runs while the compared values are borrowed: compare \
-                     first and write `if left != right {{ panic!(..) }}` instead"
-                ),
-            ));
-            return;
-        }
+        // An assertion whose message awaits was written out as an `if`
+        // before (see `assertion_as_if`): here only the checked arguments await.
         // `.await`s inside closures or `async` blocks in the arguments are
         // theirs; `?` and `return` leave the function, so they are lowered too.
         let Some(last_await) = args
@@ -844,40 +824,103 @@ fn guarded_matches_as_match(mac: &syn::Macro) -> Option<Expr> {
     .flatten()
 }
 
-/// `assert!(condition, message..)` whose message awaits, `?`s or returns,
-/// written out as the macro itself expands: `if !condition {
-/// panic!(message..) }`. The message then runs only when the check fails,
-/// as it does in the macro, and is lowered like any other branch.
-/// `debug_assert!` checks nothing without `debug_assertions`, as it does
-/// itself.
+/// An assertion whose message awaits, `?`s or returns, written out as the
+/// macro itself expands, so that the message runs only when the check
+/// fails:
+///
+/// ```text
+/// assert!(c, msg..)        =>  if !c { panic!(msg..) }
+/// assert_eq!(a, b, msg..)  =>  { let l = a; let r = b;
+///                                if !(l == r) { let m = format!(msg..);
+///                                  panic!("assertion `left == right` failed: {}\n  left: \
+///                                  {:?}\n right: {:?}", m, l, r) } }
+/// ```
+///
+/// The second is the message `core` writes, with the same text. The
+/// compared values are owned locals (or places, left where they are), not
+/// borrows as in the macro, so the message's awaits hold no borrow. The
+/// `debug_` forms check nothing without `debug_assertions`, as they do.
 fn assertion_as_if(mac: &syn::Macro) -> Option<Expr> {
     let name = mac.path.segments.last()?.ident.to_string();
-    if name != "assert" && name != "debug_assert" {
-        return None;
-    }
+    let operator = match name.trim_start_matches("debug_") {
+        "assert" => None,
+        "assert_eq" => Some(syn::BinOp::Eq(Default::default())),
+        "assert_ne" => Some(syn::BinOp::Ne(Default::default())),
+        _ => return None,
+    };
     let args = syn::parse::Parser::parse2(
         syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
         mac.tokens.clone(),
     )
     .ok()?;
-    let mut args = args.into_iter();
-    let condition = args.next()?;
-    let message: Vec<Expr> = args.collect();
+    let args: Vec<Expr> = args.into_iter().collect();
+    let Some(operator) = operator else {
+        let (condition, message) = args.split_first()?;
+        return assertion_message_as_if(&name, condition.clone(), message);
+    };
+    let [left, right, message @ ..] = &args[..] else {
+        return None;
+    };
     if !message.iter().any(|arg| contains_await(arg) || exits(arg)) {
         return None;
     }
-    // Built as a tree, so that printing parenthesizes `a == b` as needed.
-    let failed = Expr::Unary(syn::ExprUnary {
+    // Evaluated once, in order, into locals; a place is compared where it is.
+    let mut lets: Vec<Stmt> = Vec::new();
+    let mut operand = |expr: Expr, name: &str| -> Expr {
+        if is_place(&expr) {
+            return expr;
+        }
+        let local = format_ident!("__assert_{name}");
+        lets.push(syn::parse_quote!(let #local = #expr;));
+        syn::parse_quote!(#local)
+    };
+    let left = operand(left.clone(), "left");
+    let right = operand(right.clone(), "right");
+    let failed = not(Expr::Binary(syn::ExprBinary {
+        attrs: Vec::new(),
+        left: Box::new(left.clone()),
+        op: operator,
+        right: Box::new(right.clone()),
+    }));
+    let symbol = quote::ToTokens::to_token_stream(&operator).to_string();
+    let format =
+        format!("assertion `left {symbol} right` failed: {{}}\n  left: {{:?}}\n right: {{:?}}");
+    let check: Expr = syn::parse_quote!({
+        #(#lets)*
+        if #failed {
+            let __assert_message = ::std::format!(#(#message),*);
+            ::core::panic!(#format, __assert_message, #left, #right)
+        }
+    });
+    Some(only_in_debug(&name, check))
+}
+
+/// `assert!(condition, message..)` with a message that awaits, as an `if`.
+fn assertion_message_as_if(name: &str, condition: Expr, message: &[Expr]) -> Option<Expr> {
+    if !message.iter().any(|arg| contains_await(arg) || exits(arg)) {
+        return None;
+    }
+    let failed = not(condition);
+    let check: Expr = syn::parse_quote!(if #failed { ::core::panic!(#(#message),*) });
+    Some(only_in_debug(name, check))
+}
+
+/// `!expr`, built as a tree, so that printing parenthesizes `a == b`.
+fn not(expr: Expr) -> Expr {
+    Expr::Unary(syn::ExprUnary {
         attrs: Vec::new(),
         op: syn::UnOp::Not(Default::default()),
-        expr: Box::new(condition),
-    });
-    let check: Expr = syn::parse_quote!(if #failed { ::core::panic!(#(#message),*) });
-    Some(if name == "debug_assert" {
+        expr: Box::new(expr),
+    })
+}
+
+/// A `debug_` assertion's check runs only with `debug_assertions`.
+fn only_in_debug(name: &str, check: Expr) -> Expr {
+    if name.starts_with("debug_") {
         syn::parse_quote!(if ::core::cfg!(debug_assertions) { #check })
     } else {
         check
-    })
+    }
 }
 
 /// The span of an `.await` among macro tokens, if any.
