@@ -17,40 +17,10 @@ mod support;
 
 use support::*;
 
-/// Pushes onto a borrowed vector across an await, and returns its length.
-async fn fill(buf: &mut Vec<u32>, value: u32) -> usize {
-    buf.push(leaf("fill", value).await);
-    buf.len()
-}
-
 /// Touches a borrowed `Noisy` around an await.
 async fn borrow_across(noisy: &Noisy) -> u32 {
     noisy.touch();
     leaf("borrowed", 1).await
-}
-
-/// A channel-like receiver: its `recv` borrows it mutably while pending.
-#[derive(Debug)]
-struct Counter {
-    name: &'static str,
-    count: u32,
-}
-
-impl Counter {
-    async fn next(&mut self) -> u32 {
-        self.count += leaf(self.name, 1).await;
-        self.count
-    }
-
-    async fn peek(&self) -> u32 {
-        leaf("peek", self.count).await
-    }
-}
-
-impl Drop for Counter {
-    fn drop(&mut self) {
-        log(format!("drop counter {} at {}", self.name, self.count));
-    }
 }
 
 mod awaitee_borrows {

@@ -12,12 +12,6 @@ fn parse(text: &str) -> Result<u32, String> {
     text.parse().map_err(|_| format!("bad number {text:?}"))
 }
 
-/// Pushes onto a borrowed vector across an await, and returns its length.
-async fn fill(buf: &mut Vec<u32>, value: u32) -> usize {
-    buf.push(leaf("fill", value).await);
-    buf.len()
-}
-
 /// Parses `text` across an await and pushes the number onto a borrowed vector.
 async fn try_fill(buf: &mut Vec<u32>, text: &'static str) -> Result<usize, String> {
     let n = leaf("try fill", parse(text)).await?;
@@ -34,39 +28,6 @@ async fn pop(stack: &mut Vec<Noisy>) -> Option<Noisy> {
 /// Reads a borrowed `Counter` across an await: is its count below `limit`?
 async fn below(counter: &Counter, limit: u32) -> bool {
     leaf("below", counter.count < limit).await
-}
-
-/// A channel-like receiver with `Drop`: its methods borrow it while pending.
-#[derive(Debug)]
-struct Counter {
-    name: &'static str,
-    count: u32,
-}
-
-impl Counter {
-    fn new(name: &'static str) -> Self {
-        Counter { name, count: 0 }
-    }
-
-    async fn next(&mut self) -> u32 {
-        self.count += leaf(self.name, 1).await;
-        self.count
-    }
-
-    async fn next_until(&mut self, limit: u32) -> Option<u32> {
-        self.count += leaf(self.name, 1).await;
-        (self.count <= limit).then_some(self.count)
-    }
-
-    async fn peek(&self) -> u32 {
-        leaf("peek", self.count).await
-    }
-}
-
-impl Drop for Counter {
-    fn drop(&mut self) {
-        log(format!("drop counter {} at {}", self.name, self.count));
-    }
 }
 
 /// A pair of `Noisy` fields, for struct parameter patterns.

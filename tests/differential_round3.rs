@@ -15,78 +15,9 @@ use std::fmt::{Debug, Write as _};
 
 use support::*;
 
-/// Writes the item once in `native` and once, under `#[desugar]`, in
-/// `desugared`.
-macro_rules! twins {
-    ($($item:tt)*) => {
-        pub(crate) mod native {
-            #[allow(unused_imports)]
-            use super::*;
-            $($item)*
-        }
-        pub(crate) mod desugared {
-            #[allow(unused_imports)]
-            use super::*;
-            #[::desugar::desugar]
-            $($item)*
-        }
-    };
-}
-
-/// Compares the twins of one call: `$call` uses `$module` for the twin.
-macro_rules! same {
-    ($label:literal, $module:ident => $call:expr) => {{
-        let native = || {
-            use native as $module;
-            $call
-        };
-        let desugared = || {
-            use desugared as $module;
-            $call
-        };
-        same_runs($label, native, desugared);
-        same_cancellations($label, native, desugared);
-        same_repolls($label, native, desugared);
-    }};
-}
-
 /// Parses a number, or says why not.
 fn parse(text: &str) -> Result<u32, String> {
     text.parse().map_err(|_| format!("bad number {text:?}"))
-}
-
-/// A receiver with `Drop`: its methods borrow it while pending.
-#[derive(Debug)]
-pub(crate) struct Counter {
-    name: &'static str,
-    count: u32,
-}
-
-impl Counter {
-    fn new(name: &'static str) -> Self {
-        Counter { name, count: 0 }
-    }
-
-    async fn next(&mut self) -> u32 {
-        self.count += leaf(self.name, 1).await;
-        self.count
-    }
-
-    async fn peek(&self) -> u32 {
-        leaf("peek", self.count).await
-    }
-}
-
-impl Drop for Counter {
-    fn drop(&mut self) {
-        log(format!("drop counter {} at {}", self.name, self.count));
-    }
-}
-
-/// Pushes onto a borrowed vector across an await, and returns its length.
-async fn fill<T>(buf: &mut Vec<T>, value: T) -> usize {
-    buf.push(leaf("fill", value).await);
-    buf.len()
 }
 
 mod methods {

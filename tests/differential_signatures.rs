@@ -20,41 +20,6 @@ use std::sync::Arc;
 
 use support::*;
 
-/// Writes the item once in `native` and once, under `#[desugar]`, in
-/// `desugared`.
-macro_rules! twins {
-    ($($item:tt)*) => {
-        pub(crate) mod native {
-            #[allow(unused_imports)]
-            use super::*;
-            $($item)*
-        }
-        pub(crate) mod desugared {
-            #[allow(unused_imports)]
-            use super::*;
-            #[::desugar::desugar]
-            $($item)*
-        }
-    };
-}
-
-/// Compares the twins of one call: `$call` uses `$module` for the twin.
-macro_rules! same {
-    ($label:literal, $module:ident => $call:expr) => {{
-        let native = || {
-            use native as $module;
-            $call
-        };
-        let desugared = || {
-            use desugared as $module;
-            $call
-        };
-        same_runs($label, native, desugared);
-        same_cancellations($label, native, desugared);
-        same_repolls($label, native, desugared);
-    }};
-}
-
 mod generics {
     use super::*;
 

@@ -55,13 +55,16 @@
               one literal do not format it"
 )]
 
+mod borrowing;
 mod compare;
 mod editions;
 mod executor;
 mod leaf;
 mod log;
 pub(crate) mod probe;
+mod twins;
 
+pub(crate) use borrowing::{Counter, fill};
 pub(crate) use compare::{
     AutoTraits, Outcome, SEEDS, cancel_outcome, differential, print_size_table, repoll_outcome,
     run_outcome, same_auto_traits, same_cancellations, same_repolls, same_runs,
@@ -71,3 +74,4 @@ pub(crate) use executor::{MAX_POLLS, STALLED, cancel_after, panic_message, poll_
 pub(crate) use leaf::{Leaf, PendingForever, leaf, pending_forever, ready_leaf, seed_schedule};
 pub(crate) use log::{Noisy, log, take_log};
 pub(crate) use probe::{auto_traits, is_send, is_sync, is_unpin};
+pub(crate) use twins::{same, twins};
