@@ -106,3 +106,13 @@ pub(crate) fn is_compound_assignment(op: &syn::BinOp) -> bool {
             | ShrAssign(_)
     )
 }
+
+/// The name a macro is called by, without its path: `println` for
+/// `std::println!`. Empty for an empty path, which does not parse anyway.
+pub(crate) fn macro_name(mac: &syn::Macro) -> String {
+    mac.path
+        .segments
+        .last()
+        .map(|segment| segment.ident.to_string())
+        .unwrap_or_default()
+}

@@ -26,6 +26,7 @@ use super::{Binding, BindingId, Param, PointKind};
 use crate::lower::{
     await_index, branch_index, construct_attrs, contains_await, join_index, loop_index,
 };
+use crate::syntax::macro_name;
 
 /// Where a binding lives, which is where the resumed code re-declares it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -705,12 +706,7 @@ impl Resolver {
     /// Names in macro arguments: a formatting macro borrows what it names
     /// (also inside its format string, `{name}`); any other macro may move.
     fn mac(&mut self, mac: &syn::Macro) {
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let name = macro_name(mac);
         let use_ = if FORMATTING_MACROS.contains(&name.as_str()) {
             Use::Place
         } else {

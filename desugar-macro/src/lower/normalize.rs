@@ -30,7 +30,7 @@ use quote::{format_ident, quote_spanned};
 use syn::{Block, Expr, ExprBlock, Ident, Stmt};
 
 use super::visit::{block_contains_await, contains_await};
-use crate::syntax::{is_compound_assignment, is_lazy};
+use crate::syntax::{is_compound_assignment, is_lazy, macro_name};
 
 /// Normalizes a function body; see the module docs.
 pub(super) fn normalize(body: Block) -> syn::Result<Block> {
@@ -599,18 +599,14 @@ impl Normalizer {
     /// each argument up to the last that awaits is hoisted into a `__tmpN`,
     /// in order, and the macro gets the names. `assert!` keeps its message:
     /// it names the condition as written. (An assertion whose own message
-    /// awaits was written out as an `if` before: see [`assertion_as_if`].) Any other macro with an `.await`
-    /// among its tokens is refused, rather than passed through unlowered.
+    /// awaits was written out as an `if` before: see [`assertion_as_if`].)
+    /// Any other macro with an `.await` among its tokens is refused, rather
+    /// than passed through unlowered.
     fn macro_arguments(&mut self, mac: &mut syn::Macro, out: &mut Vec<Stmt>) {
         if find_await_token(mac.tokens.clone()).is_none() && !has_exit_token(mac.tokens.clone()) {
             return;
         }
-        let name = mac
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let name = macro_name(mac);
         let parsed: Option<Vec<Expr>> = match name.as_str() {
             "print" | "println" | "eprint" | "eprintln" | "format" | "panic" | "unreachable"
             | "todo" | "unimplemented" | "write" | "writeln" | "assert" | "assert_eq"
@@ -710,10 +706,7 @@ impl Normalizer {
                     "`#[desugar]` cannot lower an `.await` inside `{}!`, whose arguments are not \
                      expressions it knows: bind the awaited value to a local first, as in \
                      `let value = future.await;`",
-                    mac.path
-                        .segments
-                        .last()
-                        .map_or_else(String::new, |s| s.ident.to_string())
+                    macro_name(mac)
                 ),
             ));
         }
@@ -803,7 +796,7 @@ fn written_out(mac: &syn::Macro) -> Option<Expr> {
 /// returns, written out as the macro itself expands: `match scrutinee {
 /// pattern if guard => true, _ => false }`.
 fn guarded_matches_as_match(mac: &syn::Macro) -> Option<Expr> {
-    if mac.path.segments.last()?.ident != "matches" {
+    if macro_name(mac) != "matches" {
         return None;
     }
     syn::parse::Parser::parse2(
@@ -841,7 +834,7 @@ fn guarded_matches_as_match(mac: &syn::Macro) -> Option<Expr> {
 /// borrows as in the macro, so the message's awaits hold no borrow. The
 /// `debug_` forms check nothing without `debug_assertions`, as they do.
 fn assertion_as_if(mac: &syn::Macro) -> Option<Expr> {
-    let name = mac.path.segments.last()?.ident.to_string();
+    let name = macro_name(mac);
     let operator = match name.trim_start_matches("debug_") {
         "assert" => None,
         "assert_eq" => Some(syn::BinOp::Eq(Default::default())),
