@@ -93,38 +93,37 @@ mod awaitee_borrows {
     }
 }
 
-// --- not yet: a borrow held across an `.await` by a local ------------------
-//
-// mod held_borrows {
-//     use super::*;
-//
-//     differential! {
-//         /// `for` over a borrowed vector awaits with the borrow live.
-//         async fn for_over_borrowed_vec() -> u32 {
-//             let items = vec![1, 2, 3];
-//             let mut sum = 0;
-//             for x in &items {
-//                 sum += leaf("item", *x).await;
-//             }
-//             sum
-//         }
-//         with ();
-//
-//         /// A reference taken before an await is used after it.
-//         async fn reference_used_after_await() -> usize {
-//             let text = String::from("hello");
-//             let view = &text;
-//             leaf("x", ()).await;
-//             view.len()
-//         }
-//         with ();
-//     }
-// }
+mod held_borrows {
+    use super::*;
+
+    differential! {
+        /// `for` over a borrowed vector awaits with the borrow live.
+        async fn for_over_borrowed_vec() -> u32 {
+            let items = vec![1, 2, 3];
+            let mut sum = 0;
+            for x in &items {
+                sum += leaf("item", *x).await;
+            }
+            sum
+        }
+        with ();
+
+        /// A reference taken before an await is used after it.
+        async fn reference_used_after_await() -> usize {
+            let text = String::from("hello");
+            let view = &text;
+            leaf("x", ()).await;
+            view.len()
+        }
+        with ();
+    }
+}
 
 /// Sizes of the futures above, native and desugared.
 #[test]
 fn size_summary() {
-    let sizes = awaitee_borrows::all_sizes();
+    let mut sizes = awaitee_borrows::all_sizes();
+    sizes.extend(held_borrows::all_sizes());
     println!(
         "{:<40} {:>7} {:>10} {:>6}",
         "case", "native", "desugared", "ratio"

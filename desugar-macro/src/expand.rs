@@ -79,6 +79,8 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     //    where it must move into a state is renamed, so it can be named.
     let analysis = analysis::analyse(&function.sig, &lowered)?;
     lower::rename(&mut lowered.body, &analysis.renames);
+    //    A local borrowed across an `.await` is reached in its slot.
+    codegen::pin_locals(&mut lowered.body, &analysis.pins);
 
     // 4. Generate the state machine.
     codegen::generate(&args, &function, &lowered, &analysis)

@@ -26,7 +26,13 @@ use super::scope::{Mention, Resolved, exclusive};
 
 /// For each await point, the bindings its state holds, innermost first,
 /// and the deferred bindings still unassigned there but used after it.
-pub(super) fn carried(resolved: &Resolved) -> (Vec<Vec<BindingId>>, Vec<Vec<BindingId>>) {
+///
+/// A pinned binding (see `pinning`) is held wherever it is in scope and
+/// assigned: something held may borrow it, whether or not it is used again.
+pub(super) fn carried(
+    resolved: &Resolved,
+    pinned: &[bool],
+) -> (Vec<Vec<BindingId>>, Vec<Vec<BindingId>>) {
     let mut all_unassigned = Vec::new();
     let carried = resolved
         .sites
@@ -74,7 +80,8 @@ pub(super) fn carried(resolved: &Resolved) -> (Vec<Vec<BindingId>>, Vec<Vec<Bind
                     }
                     // A binding the awaited future may borrow stays in the
                     // state, in place, for as long as that future lives.
-                    site.borrowed.contains(&binding)
+                    pinned[binding]
+                        || site.borrowed.contains(&binding)
                         || used_after
                         || (!may_have_moved && !resolved.bindings[binding].drop_free)
                 })

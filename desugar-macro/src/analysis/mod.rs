@@ -6,6 +6,7 @@
 //! that point stores.
 
 mod liveness;
+mod pinning;
 mod scope;
 
 use std::collections::HashMap;
@@ -16,7 +17,7 @@ use syn::Signature;
 
 use crate::lower::Lowered;
 
-pub(crate) use scope::Scope;
+pub(crate) use scope::{Declaration, Scope};
 
 /// Index of a binding in [`Analysis::bindings`].
 pub(crate) type BindingId = usize;
@@ -34,6 +35,29 @@ pub(crate) struct Binding {
     pub(crate) drop_free: bool,
     /// Declared without a value (`let x;`) and assigned later.
     pub(crate) deferred: bool,
+}
+
+/// The pinned locals (see [`pinning`]) and where the body names them.
+#[derive(Default)]
+pub(crate) struct Pins {
+    /// Each pinned binding, its slot in the frame and how it was declared.
+    pub(crate) slots: Vec<(BindingId, Ident, Declaration)>,
+    /// The names (by address in the lowered body) that refer to a pinned
+    /// binding, and which.
+    pub(crate) mentions: HashMap<usize, BindingId>,
+    /// The macros (by address) whose arguments name pinned bindings, and
+    /// those names.
+    pub(crate) in_macros: HashMap<usize, Vec<Ident>>,
+}
+
+impl Pins {
+    /// The slot of a pinned binding.
+    pub(crate) fn slot(&self, binding: BindingId) -> Option<&Ident> {
+        self.slots
+            .iter()
+            .find(|(b, ..)| *b == binding)
+            .map(|(_, slot, _)| slot)
+    }
 }
 
 /// A parameter of the function, as the `Start` state holds it.
@@ -85,6 +109,8 @@ pub(crate) struct Analysis {
     /// Names to give bindings in the lowered body, by the address of each
     /// of their occurrences (see [`rename_shadowed`]).
     pub(crate) renames: HashMap<usize, Ident>,
+    /// The locals kept in place in the frame.
+    pub(crate) pins: Pins,
 }
 
 impl Analysis {
@@ -100,7 +126,18 @@ impl Analysis {
 /// Resolves the body and computes what each state holds.
 pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysis> {
     let mut resolved = scope::resolve(sig, &lowered.body)?;
-    let (carried, unassigned) = liveness::carried(&resolved);
+    // Pinning a local makes every state in its scope hold it, and what they
+    // hold may pin more: iterate to a fixed point.
+    let mut pinned = vec![false; resolved.bindings.len()];
+    let (carried, unassigned) = loop {
+        let (carried, unassigned) = liveness::carried(&resolved, &pinned);
+        let more = pinning::pinned(&resolved, &carried);
+        if more.iter().zip(&pinned).all(|(m, p)| !m || *p) {
+            break (carried, unassigned);
+        }
+        pinned.iter_mut().zip(more).for_each(|(p, m)| *p |= m);
+    };
+    let pins = pins(&resolved, &pinned)?;
     let renames = rename_shadowed(&mut resolved, &carried, lowered)?;
     let points = resolved
         .sites
@@ -111,7 +148,13 @@ pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysi
             kind: *kind,
             // A future that borrows locals is made after the state holds
             // them, so it reaches every held local it names in place.
-            borrowed: if site.borrowed.iter().any(|b| carried.contains(b)) {
+            // A pinned local is in place already.
+            borrowed: if site
+                .borrowed
+                .iter()
+                .any(|&b| carried.contains(&b) && !pinned[b])
+            {
+                // Pinned ones too: their handles are in the state by then.
                 site.named
                     .iter()
                     .copied()
@@ -129,7 +172,54 @@ pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysi
         params: resolved.params,
         points,
         renames,
+        pins,
     })
+}
+
+/// Where the pinned bindings are declared and named, or why one of them
+/// cannot be kept in place.
+fn pins(resolved: &scope::Resolved, pinned: &[bool]) -> syn::Result<Pins> {
+    let mut pins = Pins::default();
+    let mut errors: Option<syn::Error> = None;
+    let mut taken = std::collections::HashSet::new();
+    for binding in (0..pinned.len()).filter(|&b| pinned[b]) {
+        if let Some(error) = pinning::unsupported(resolved, binding) {
+            match &mut errors {
+                Some(errors) => errors.combine(error),
+                None => errors = Some(error),
+            }
+            continue;
+        }
+        let base = resolved.bindings[binding]
+            .ident
+            .to_string()
+            .trim_start_matches("r#")
+            .to_owned();
+        let mut name = base.clone();
+        let mut n = 1;
+        while !taken.insert(name.clone()) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        let slot = Ident::new(&name, Span::mixed_site());
+        pins.slots
+            .push((binding, slot, resolved.declarations[binding]));
+    }
+    for mention in &resolved.mentions {
+        if !pinned[mention.binding] {
+            continue;
+        }
+        if let Some(site) = mention.site {
+            pins.mentions.insert(site, mention.binding);
+        } else if let Some(mac) = mention.in_macro {
+            let names = pins.in_macros.entry(mac).or_default();
+            let ident = resolved.bindings[mention.binding].ident.clone();
+            if !names.contains(&ident) {
+                names.push(ident);
+            }
+        }
+    }
+    errors.map_or(Ok(pins), Err)
 }
 
 /// A state is filled by naming each local at the point it moves into it.

@@ -55,6 +55,15 @@ pub(super) struct Mention {
     pub(super) lends: bool,
     /// Under a `*`: the place is behind the binding, not the binding.
     pub(super) through_deref: bool,
+    /// A borrow of the binding itself whose result may be kept: `&x`,
+    /// `&mut x.field`, `x.iter()` (see [`borrows_receiver`]).
+    pub(super) pins: bool,
+    /// Inside a `move` closure or `async move` block, which takes it.
+    pub(super) in_move: bool,
+    /// For a name in a macro's arguments, the address of the macro.
+    pub(super) in_macro: Option<usize>,
+    /// Where the name is, for errors.
+    pub(super) span: Option<Span>,
     /// The branches the mention is in (see [`exclusive`]).
     pub(super) branches: Vec<(usize, usize)>,
     pub(super) position: usize,
@@ -102,6 +111,37 @@ pub(super) struct Resolved {
     pub(super) sites: Vec<(PointKind, AwaitSite)>,
     /// Start position of each loop.
     pub(super) loop_starts: Vec<usize>,
+    /// The bindings whose value is computed from other bindings, and the
+    /// mentions that computed it (see [`Derivation`]).
+    pub(super) derivations: Vec<Derivation>,
+    /// How each binding was declared.
+    pub(super) declarations: Vec<Declaration>,
+    /// The parameters that are shared references (`&T`, `&self`): a
+    /// borrow through them is of what they point to, not of them.
+    pub(super) shared_refs: Vec<BindingId>,
+}
+
+/// Bindings given a value computed from the mentions in `mentions` (an
+/// index range into [`Resolved::mentions`]): the bindings of a `let` and
+/// its initializer, of a `match` arm or `if let` and the scrutinee, the
+/// assigned binding and the assigned value. Their value may hold a borrow
+/// of what those mentions lend.
+pub(super) struct Derivation {
+    pub(super) bindings: Vec<BindingId>,
+    pub(super) mentions: std::ops::Range<usize>,
+}
+
+/// How a binding was declared, which decides whether it can be kept in
+/// place in the frame (see `analysis::pinning`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Declaration {
+    /// A parameter of the function, or the receiver.
+    Param,
+    /// `let x = value;` or `let mut x: T = value;`: the address of the
+    /// `syn::Local` in the lowered body.
+    Let(usize),
+    /// Any other pattern, or a `let` without a value.
+    Pattern,
 }
 
 /// Resolves the names of a lowered body.
@@ -116,12 +156,16 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
                 // `lower::receiver`); `&self` and `&mut self` are references.
                 let field = crate::lower::receiver_ident();
                 let binding = resolver.bindings.len();
+                if matches!(&receiver.kind, syn::ReceiverKind::Reference(_, _, None)) {
+                    resolver.shared_refs.push(binding);
+                }
                 let drop_free = match &receiver.kind {
                     syn::ReceiverKind::Reference(..) => true,
                     syn::ReceiverKind::Typed(_, ty) => is_drop_free_type(ty),
                     _ => false,
                 };
                 resolver.declare(&field, receiver.mutability.is_some(), Scope::Top, drop_free);
+                resolver.declarations[binding] = Declaration::Param;
                 resolver.params.push(Param { field, binding });
                 continue;
             }
@@ -129,6 +173,9 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
         let drop_free = is_drop_free_type(&typed.ty);
         if matches!(&*typed.ty, syn::Type::Reference(r) if r.mutability.is_some()) {
             resolver.mut_refs.push(resolver.bindings.len());
+        }
+        if matches!(&*typed.ty, syn::Type::Reference(r) if r.mutability.is_none()) {
+            resolver.shared_refs.push(resolver.bindings.len());
         }
         match &*typed.pat {
             Pat::Ident(ident) if ident.subpat.is_none() && ident.by_ref.is_none() => {
@@ -139,6 +186,7 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
                     Scope::Top,
                     drop_free,
                 );
+                resolver.declarations[binding] = Declaration::Param;
                 resolver.params.push(Param {
                     field: ident.ident.clone(),
                     binding,
@@ -150,6 +198,7 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
                 let field = format_ident!("__arg{}", index, span = Span::mixed_site());
                 let binding = resolver.bindings.len();
                 resolver.declare(&field, false, Scope::Top, drop_free);
+                resolver.declarations[binding] = Declaration::Param;
                 resolver.params.push(Param { field, binding });
             }
         }
@@ -167,6 +216,9 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
         assignments: resolver.assignments,
         sites,
         loop_starts: resolver.loop_starts,
+        derivations: resolver.derivations,
+        declarations: resolver.declarations,
+        shared_refs: resolver.shared_refs,
     })
 }
 
@@ -199,6 +251,15 @@ struct Resolver {
     assignments: Vec<Mention>,
     sites: Vec<(PointKind, AwaitSite)>,
     loop_starts: Vec<usize>,
+    derivations: Vec<Derivation>,
+    declarations: Vec<Declaration>,
+    shared_refs: Vec<BindingId>,
+    /// The names (by address) borrowed so that the result may be kept.
+    pinning: std::collections::HashSet<usize>,
+    /// Inside an expression whose borrows cannot be kept (`Iterator::next`).
+    unpinned: usize,
+    /// The macro whose arguments are being walked, by address.
+    in_macro: Option<usize>,
     /// The names in scope, innermost frame last.
     frames: Vec<Vec<(String, BindingId)>>,
     /// The loops around the current position, innermost last.
@@ -241,6 +302,7 @@ impl Resolver {
         });
         let position = self.tick();
         self.declared_at.push(position);
+        self.declarations.push(Declaration::Pattern);
         self.declared_site
             .push(self.renamable.then(|| std::ptr::from_ref(ident) as usize));
         self.frames
@@ -262,7 +324,8 @@ impl Resolver {
         self.mention_at(name, use_, None);
     }
 
-    fn mention_at(&mut self, name: &str, use_: Use, site: Option<usize>) {
+    fn mention_at(&mut self, name: &str, use_: Use, ident: Option<&Ident>) {
+        let site = ident.map(|ident| std::ptr::from_ref(ident) as usize);
         if let Some(binding) = self.lookup(name) {
             let position = self.tick();
             self.mentions.push(Mention {
@@ -270,6 +333,10 @@ impl Resolver {
                 site,
                 position,
                 may_move: use_ == Use::Value || self.moves > 0,
+                pins: site.is_some_and(|site| self.pinning.contains(&site)),
+                in_move: self.moves > 0,
+                in_macro: self.in_macro,
+                span: ident.map(Ident::span),
                 // Passing a `&mut` on by value reborrows it: a lend too.
                 lends: use_ == Use::Lend
                     || self.captures > 0
@@ -356,6 +423,7 @@ impl Resolver {
         for stmt in stmts {
             match stmt {
                 Stmt::Local(local) => {
+                    let mentioned = self.mentions.len();
                     if let Some(init) = &local.init {
                         let use_ = if binds_by_value(&local.pat) {
                             Use::Value
@@ -385,6 +453,18 @@ impl Resolver {
                         self.bindings[first..]
                             .iter_mut()
                             .for_each(|b| b.deferred = true);
+                    }
+                    self.derived(first, mentioned);
+                    let plain = match &local.pat {
+                        Pat::Ident(ident) => ident.subpat.is_none() && ident.by_ref.is_none(),
+                        Pat::Type(typed) => matches!(&*typed.pat, Pat::Ident(ident)
+                            if ident.subpat.is_none() && ident.by_ref.is_none()),
+                        _ => false,
+                    };
+                    let has_value = local.init.as_ref().is_some_and(|i| i.diverge.is_none());
+                    if plain && has_value && self.bindings.len() == first + 1 {
+                        self.declarations[first] =
+                            Declaration::Let(std::ptr::from_ref(local) as usize);
                     }
                 }
                 Stmt::Expr(expr, _) => self.expr(expr, Use::Value),
@@ -474,13 +554,12 @@ impl Resolver {
                     && path.path.leading_colon.is_none() =>
             {
                 let ident = &path.path.segments[0].ident;
-                self.mention_at(
-                    &ident.to_string(),
-                    use_,
-                    Some(std::ptr::from_ref(ident) as usize),
-                );
+                self.mention_at(&ident.to_string(), use_, Some(ident));
             }
-            Expr::Reference(r) => self.expr(&r.expr, Use::Lend),
+            Expr::Reference(r) => {
+                self.pin_root(&r.expr);
+                self.expr(&r.expr, Use::Lend);
+            }
             Expr::RawAddr(r) => self.expr(&r.expr, Use::Lend),
             Expr::Field(field) => self.expr(&field.base, use_),
             Expr::Index(index) => {
@@ -508,11 +587,16 @@ impl Resolver {
                 self.expr(&unary.expr, use_);
             }
             Expr::Assign(assign) => {
+                let mentioned = self.mentions.len();
                 self.operands([(&*assign.right, Use::Value), (&*assign.left, Use::Place)]);
                 if let Expr::Path(path) = &*assign.left
                     && let Some(ident) = path.path.get_ident()
                     && let Some(binding) = self.lookup(&ident.to_string())
                 {
+                    self.derivations.push(Derivation {
+                        bindings: vec![binding],
+                        mentions: mentioned..self.mentions.len(),
+                    });
                     let position = self.tick();
                     let loops = self.loops.clone();
                     self.assignments.push(Mention {
@@ -520,6 +604,10 @@ impl Resolver {
                         site: None,
                         lends: false,
                         through_deref: false,
+                        pins: false,
+                        in_move: false,
+                        in_macro: None,
+                        span: None,
                         branches: self.branches.clone(),
                         position,
                         may_move: false,
@@ -548,6 +636,13 @@ impl Resolver {
                     self.operands([(&*binary.left, left), (&*binary.right, right)]);
                 }
             }
+            Expr::Call(call) if is_iterator_next(&call.func) => {
+                // `Iterator::next(&mut iter)`, written by lowering a `for`
+                // loop: what it returns cannot borrow the iterator.
+                self.unpinned += 1;
+                self.operands(call.args.iter().map(|a| (a, Use::Value)));
+                self.unpinned -= 1;
+            }
             Expr::Call(call) => {
                 let args = call.args.iter().map(|a| (a, Use::Value));
                 // Calling a local closure may consume it (`FnOnce`).
@@ -559,6 +654,9 @@ impl Resolver {
                 } else {
                     Use::Lend
                 };
+                if borrows_receiver(&call.method) {
+                    self.pin_root(&call.receiver);
+                }
                 let args = call.args.iter().map(|a| (a, Use::Value));
                 self.operands(std::iter::once((&*call.receiver, receiver)).chain(args));
             }
@@ -617,9 +715,12 @@ impl Resolver {
                 } else {
                     Use::Place
                 };
+                let mentioned = self.mentions.len();
                 self.expr(&e.expr, use_);
                 let by_reference = self.is_reference(&e.expr);
+                let first = self.bindings.len();
                 self.declare_pattern(&e.pat, self.pending_scope(), by_reference);
+                self.derived(first, mentioned);
             }
             Expr::If(e) => {
                 let id = self.branching();
@@ -662,13 +763,20 @@ impl Resolver {
                 } else {
                     Use::Place
                 };
+                let mentioned = self.mentions.len();
                 self.expr(&e.expr, use_);
+                let scrutinee = mentioned..self.mentions.len();
                 let by_reference = self.is_reference(&e.expr);
                 let id = self.branching();
                 for (i, arm) in e.arms.iter().enumerate() {
                     self.in_branch(id, i, |this| {
                         this.in_frame(|this| {
+                            let first = this.bindings.len();
                             this.declare_pattern(&arm.pat, Scope::of(arm), by_reference);
+                            this.derivations.push(Derivation {
+                                bindings: (first..this.bindings.len()).collect(),
+                                mentions: scrutinee.clone(),
+                            });
                             this.expr(&arm.body, Use::Value);
                         });
                     });
@@ -712,7 +820,40 @@ impl Resolver {
         } else {
             Use::Value
         };
+        let outer = self.in_macro.replace(std::ptr::from_ref(mac) as usize);
         self.tokens(mac.tokens.clone(), use_);
+        self.in_macro = outer;
+    }
+
+    /// Records the mentions since `mentioned` as what the bindings declared
+    /// since `first` are computed from.
+    fn derived(&mut self, first: BindingId, mentioned: usize) {
+        if first < self.bindings.len() {
+            self.derivations.push(Derivation {
+                bindings: (first..self.bindings.len()).collect(),
+                mentions: mentioned..self.mentions.len(),
+            });
+        }
+    }
+
+    /// Marks the binding a borrowed place starts from (`x` in `&x.a[i]`)
+    /// as borrowed in a way whose result may be kept.
+    fn pin_root(&mut self, place: &Expr) {
+        if self.unpinned > 0 {
+            return;
+        }
+        match place {
+            Expr::Path(path) if path.qself.is_none() => {
+                if let Some(ident) = path.path.get_ident() {
+                    self.pinning.insert(std::ptr::from_ref(ident) as usize);
+                }
+            }
+            Expr::Field(field) => self.pin_root(&field.base),
+            Expr::Index(index) => self.pin_root(&index.expr),
+            Expr::Paren(paren) => self.pin_root(&paren.expr),
+            Expr::Group(group) => self.pin_root(&group.expr),
+            _ => {}
+        }
     }
 
     fn tokens(&mut self, tokens: TokenStream, use_: Use) {
@@ -725,7 +866,12 @@ impl Resolver {
                         && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == '.' || p.as_char() == ':');
                     let before_path = matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!' || p.as_char() == ':' && p.spacing() == proc_macro2::Spacing::Joint);
                     if !after_dot && !before_path {
-                        self.mention(&ident.to_string(), use_);
+                        self.mention_at(&ident.to_string(), use_, None);
+                        if let Some(m) = self.mentions.last_mut()
+                            && m.position == self.position
+                        {
+                            m.span = Some(ident.span());
+                        }
                     }
                 }
                 TokenTree::Literal(literal) => {
@@ -781,6 +927,59 @@ fn inline_format_args(literal: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// Whether `func` is the path `Iterator::next` (as `::core::iter::Iterator::next`).
+fn is_iterator_next(func: &Expr) -> bool {
+    let Expr::Path(path) = func else {
+        return false;
+    };
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    segments.ends_with(&["Iterator".to_owned(), "next".to_owned()])
+}
+
+/// Method names that, by the conventions of `std`, return a borrow of
+/// their receiver (an iterator over it, a view of it, a guard): a value
+/// that may keep the receiver borrowed for as long as it is kept.
+fn borrows_receiver(method: &Ident) -> bool {
+    let name = method.to_string();
+    name.starts_with("as_")
+        || name.starts_with("iter")
+        || name.starts_with("split")
+        || name.starts_with("trim")
+        || name.starts_with("chunks")
+        || name.starts_with("get")
+        || name.starts_with("first")
+        || name.starts_with("last")
+        || name.starts_with("try_borrow")
+        || name.starts_with("try_lock")
+        || matches!(
+            name.as_str(),
+            "borrow"
+                | "borrow_mut"
+                | "lock"
+                | "read"
+                | "write"
+                | "chars"
+                | "char_indices"
+                | "bytes"
+                | "lines"
+                | "keys"
+                | "values"
+                | "values_mut"
+                | "drain"
+                | "windows"
+                | "deref"
+                | "deref_mut"
+                | "by_ref"
+                | "entry"
+                | "peekable"
+        )
 }
 
 /// Method names that, by the conventions of `std`, take `self` by value.

@@ -21,19 +21,31 @@
 //! unwinding `async fn` drops its locals. `Drop` drops a suspended state
 //! in the native order: this is cancellation.
 
+use proc_macro2::Ident;
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::names::Names;
 
 /// The future struct, its constructor, and its `Future` and `Drop` impls.
-pub(super) fn items(names: &Names, function: &str) -> TokenStream {
+pub(super) fn items(names: &Names, function: &str, slot_types: &[&Ident]) -> TokenStream {
     let Names {
         state,
         future,
         generics,
         ..
     } = names;
+    // With pinned locals, the future also holds their slots, and the
+    // closure gets a pointer to them (see `pinned`).
+    let (slots_field, slots_init, slots_arg, slots_ptr) = match &names.slots {
+        Some(slots) => (
+            quote!(slots: #slots<#(#slot_types),*>,),
+            quote!(slots: #slots::empty(),),
+            quote!(*mut #slots<#(#slot_types),*>,),
+            quote!(&raw mut this.slots,),
+        ),
+        None => Default::default(),
+    };
     let doc = format!(
         " The future `{function}` returns: its state, pinned, and the closure that resumes it."
     );
@@ -42,6 +54,7 @@ pub(super) fn items(names: &Names, function: &str) -> TokenStream {
         #[allow(non_camel_case_types)]
         struct #future<#(#generics,)* R> {
             state: #state<#(#generics),*>,
+            #slots_field
             resume: R,
             /// Like every `async fn` future this one is `!Unpin`: once polled it must not move.
             _pinned: ::core::marker::PhantomPinned,
@@ -52,13 +65,14 @@ pub(super) fn items(names: &Names, function: &str) -> TokenStream {
         where
             R: ::core::ops::FnMut(
                 ::core::pin::Pin<&mut #state<#(#generics),*>>,
+                #slots_arg
                 &mut ::core::task::Context<'_>,
             ) -> ::core::task::Poll<O>,
         {
             /// Ties the closure's argument to the state's type, so that rustc infers the state's
             /// type parameters from the closure's body.
             fn new(state: #state<#(#generics),*>, resume: R) -> Self {
-                Self { state, resume, _pinned: ::core::marker::PhantomPinned }
+                Self { state, #slots_init resume, _pinned: ::core::marker::PhantomPinned }
             }
         }
 
@@ -67,6 +81,7 @@ pub(super) fn items(names: &Names, function: &str) -> TokenStream {
         where
             R: ::core::ops::FnMut(
                 ::core::pin::Pin<&mut #state<#(#generics),*>>,
+                #slots_arg
                 &mut ::core::task::Context<'_>,
             ) -> ::core::task::Poll<O>,
         {
@@ -82,7 +97,7 @@ pub(super) fn items(names: &Names, function: &str) -> TokenStream {
                 // SAFETY: as above.
                 let mut state = unsafe { ::core::pin::Pin::new_unchecked(&mut this.state) };
                 let mut guard = __PoisonOnUnwind(state.as_mut());
-                let poll = (this.resume)(guard.0.as_mut(), cx);
+                let poll = (this.resume)(guard.0.as_mut(), #slots_ptr cx);
                 ::core::mem::forget(guard);
                 if poll.is_ready() {
                     state.set(#state::Done);

@@ -32,6 +32,7 @@ mod flow;
 mod forward;
 mod frame;
 mod names;
+mod pinned;
 pub(crate) mod recursion;
 mod reenter;
 mod resume;
@@ -47,6 +48,7 @@ use crate::analysis::Analysis;
 use crate::args::Args;
 use crate::lower::Lowered;
 use names::Names;
+pub(crate) use pinned::rewrite as pin_locals;
 use resume::{Emitter, hidden};
 
 /// Writes the function out as a state machine.
@@ -67,6 +69,16 @@ pub(crate) fn generate(
         function.sig.ident.clone(),
         args.local,
     );
+    let output = match &function.sig.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => ty.to_token_stream(),
+    };
+    let nameable = !mentions_impl_trait(&function.sig.output);
+    if names.slots.is_some() {
+        let check = pinned::check(&lowered.check_body, nameable.then_some(&output));
+        let params = pinned::params(analysis);
+        emitter.start_prologue = quote!(#check #params);
+    }
     let start = emitter.start_arm();
     let awaits: Vec<TokenStream> = (0..analysis.points.len())
         .map(|p| emitter.point_arm(p))
@@ -74,7 +86,14 @@ pub(crate) fn generate(
     emitter.finish_errors()?;
 
     let state_items = states::items(&names, lowered, analysis, &name);
-    let frame_items = frame::items(&names, &name);
+    let slot_types: Vec<&proc_macro2::Ident> = analysis
+        .pins
+        .slots
+        .iter()
+        .map(|(binding, ..)| names.ty(*binding))
+        .collect();
+    let frame_items = frame::items(&names, &name, &slot_types);
+    let pinned_items = pinned::items(&names, analysis, &name);
     let try_items = if lowered.uses_try {
         try_op::items()
     } else {
@@ -121,17 +140,17 @@ pub(crate) fn generate(
             FnArg::Receiver(receiver) => receiver.mutability = None,
         }
     }
-    let output = match &function.sig.output {
-        ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) => ty.to_token_stream(),
-    };
     // The closure's return type gives `return` and the tail the coercions a
     // native `async fn` has; an `impl Trait` there cannot be written twice.
-    let closure_output = if mentions_impl_trait(&function.sig.output) {
-        quote!()
-    } else {
+    let closure_output = if nameable {
         quote!(-> ::core::task::Poll<#output>)
+    } else {
+        quote!()
     };
+    let slots_arg = names.slots.as_ref().map(|_| {
+        let slots = hidden("__slots");
+        quote!(#slots,)
+    });
     // Errors about the future (say, that it is not `Send`) point at the signature.
     let span = function.sig.ident.span();
     // A recursive function promises `Send` (see `recursion`), unless `local`.
@@ -160,6 +179,7 @@ pub(crate) fn generate(
             #(#items)*
             #state_items
             #frame_items
+            #pinned_items
             #try_items
             #trace_start
             #future::new(
@@ -175,7 +195,7 @@ pub(crate) fn generate(
                     irrefutable_let_patterns, // the last arm of a `match` whose guards await
                     clippy::all, clippy::pedantic, // the body is the user's, as they wrote it
                 )]
-                move |mut #state_var, #cx| #closure_output {
+                move |mut #state_var, #slots_arg #cx| #closure_output {
                     #poll: loop {
                         match #state_var.as_mut().project() {
                             #start

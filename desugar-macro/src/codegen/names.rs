@@ -42,6 +42,11 @@ pub(super) struct Names {
     /// The type parameters of the state enum, in order: the parameters'
     /// types, then the futures', then the locals'.
     pub(super) generics: Vec<Ident>,
+    /// The struct of the pinned locals' slots, e.g. `__ExampleSlots`, when
+    /// there are any (see `pinned`).
+    pub(super) slots: Option<Ident>,
+    /// The handle type of each pinned binding's field.
+    pinned: Vec<bool>,
 }
 
 impl Names {
@@ -107,7 +112,13 @@ impl Names {
             generics.push(name);
         }
 
+        let mut pinned = vec![false; analysis.bindings.len()];
+        for (binding, ..) in &analysis.pins.slots {
+            pinned[*binding] = true;
+        }
         Names {
+            slots: (!analysis.pins.slots.is_empty()).then(|| format_ident!("__{}Slots", camel)),
+            pinned,
             state: format_ident!("__{}State", camel),
             projection: format_ident!("__{}StateProj", camel),
             future: format_ident!("__{}Future", camel),
@@ -136,6 +147,22 @@ impl Names {
         self.fields[binding]
             .as_ref()
             .expect("a held binding has a field")
+    }
+
+    /// The type of `binding`'s field in a state: its type parameter, or the
+    /// handle to its slot for a pinned local.
+    pub(super) fn field_ty(&self, binding: BindingId) -> proc_macro2::TokenStream {
+        let ty = self.ty(binding);
+        if self.pinned[binding] {
+            quote::quote!(__Pinned<#ty>)
+        } else {
+            quote::quote!(#ty)
+        }
+    }
+
+    /// Whether `binding` is pinned (see `pinned`).
+    pub(super) fn is_pinned(&self, binding: BindingId) -> bool {
+        self.pinned[binding]
     }
 
     /// The type parameter of `binding`.

@@ -70,6 +70,9 @@ pub(super) struct Emitter<'a> {
     /// Counter for the labels of re-entered loops.
     pub(super) labels: usize,
     pub(super) errors: Option<syn::Error>,
+    /// Written in the `Start` arm once the arguments are taken: the native
+    /// check and the pinned parameters' slots (see `pinned`).
+    pub(super) start_prologue: TokenStream,
 }
 
 /// A loop around the code being written.
@@ -110,6 +113,7 @@ impl<'a> Emitter<'a> {
             loops: Vec::new(),
             labels: 0,
             errors: None,
+            start_prologue: TokenStream::new(),
         }
     }
 
@@ -173,9 +177,11 @@ impl<'a> Emitter<'a> {
                 };
             }
         };
+        let prologue = &self.start_prologue;
         quote! {
             #projection::Start => {
                 #take
+                #prologue
                 #body
             }
         }

@@ -70,13 +70,22 @@ pub(super) fn items(
     let point_variants = analysis.points.iter().enumerate().map(|(p, point)| {
         let variant = &variants[p];
         let fields = point.carried.iter().map(|&b| {
-            let (field, ty) = (names.field(b), names.ty(b));
+            let (field, ty) = (names.field(b), names.field_ty(b));
             quote!(#field: #ty)
         });
         let held: Vec<String> = point
             .carried
             .iter()
-            .map(|&b| format!("`{}`", names.field(b)))
+            .map(|&b| {
+                if names.is_pinned(b) {
+                    format!(
+                        "`{}` (a handle: the local stays in its slot, borrowed, and must not move)",
+                        names.field(b)
+                    )
+                } else {
+                    format!("`{}`", names.field(b))
+                }
+            })
             .collect();
         let locals = if held.is_empty() {
             "and no local: none lives across this point".to_owned()
@@ -238,7 +247,7 @@ pub(super) fn items(
             let future = names.future_of(p);
             let lend = quote::format_ident!("lend_{}", variant.to_string().to_lowercase());
             let fields: Vec<_> = point.borrowed.iter().map(|&b| names.field(b)).collect();
-            let types: Vec<_> = point.borrowed.iter().map(|&b| names.ty(b)).collect();
+            let types: Vec<_> = point.borrowed.iter().map(|&b| names.field_ty(b)).collect();
             let source = match point.kind {
                 PointKind::Await(k) => lowered.awaits[k].source.clone(),
                 PointKind::Loop(_) | PointKind::Join(_) | PointKind::Branch(_) => {

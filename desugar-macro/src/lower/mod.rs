@@ -46,6 +46,10 @@ pub(crate) struct Lowered {
     pub(crate) body: syn::Block,
     /// One entry per await point, in evaluation order.
     pub(crate) awaits: Vec<AwaitPoint>,
+    /// The body as written, with the parameters' patterns matched and
+    /// `self` renamed, but not normalized: what the native check of a body
+    /// with pinned locals compiles (see `codegen::pinned`).
+    pub(crate) check_body: syn::Block,
     /// Whether the body uses `?` outside closures and async blocks.
     pub(crate) uses_try: bool,
     /// The loop heads and joins, marked on the body.
@@ -93,6 +97,7 @@ pub(crate) fn lower(sig: &syn::Signature, body: &syn::Block) -> syn::Result<Lowe
         .into_iter()
         .partition(|stmt| matches!(stmt, syn::Stmt::Item(_)));
     body.stmts = stmts;
+    let check_body = body.clone();
     let items = items
         .into_iter()
         .filter_map(|stmt| match stmt {
@@ -104,6 +109,7 @@ pub(crate) fn lower(sig: &syn::Signature, body: &syn::Block) -> syn::Result<Lowe
     let awaits = marker::number_awaits(&mut body);
     let transits = transit::mark(&mut body);
     Ok(Lowered {
+        check_body,
         uses_try: visit::contains_try(&body),
         body,
         awaits,
