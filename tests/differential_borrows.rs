@@ -116,7 +116,189 @@ mod held_borrows {
             view.len()
         }
         with ();
+
+        /// A slice of a local `String`, held across an await.
+        async fn slice_held_across_await() -> usize {
+            let text = String::from("hello");
+            let tail = &text[1..];
+            leaf("tick", ()).await;
+            tail.len() + text.len()
+        }
+        with ();
+
+        /// `iter_mut` over a local vector, writing through each item after an await.
+        async fn iter_mut_across_await() -> u32 {
+            let mut items = vec![1, 2, 3];
+            for item in items.iter_mut() {
+                *item += leaf("add", 10).await;
+            }
+            items.iter().sum()
+        }
+        with ();
+
+        /// A `RefCell` guard held across an await, dropped after it.
+        #[allow(
+            clippy::await_holding_refcell_ref,
+            clippy::let_and_return,
+            reason = "the guard across the await is the case; the tail's guard drops before the local"
+        )]
+        async fn refcell_guard_across_await() -> usize {
+            let cell = std::cell::RefCell::new(vec![1]);
+            let mut guard = cell.borrow_mut();
+            guard.push(leaf("push", 2).await);
+            drop(guard);
+            let len = cell.borrow().len();
+            len
+        }
+        with ();
+
+        /// A `Mutex` guard held across an await, then the mutex locked again.
+        #[allow(
+            clippy::await_holding_lock,
+            clippy::let_and_return,
+            reason = "the guard across the await is the case; the tail's guard drops before the local"
+        )]
+        async fn mutex_guard_across_await() -> u32 {
+            let mutex = std::sync::Mutex::new(5);
+            let mut guard = mutex.lock().unwrap();
+            *guard += leaf("add", 1).await;
+            drop(guard);
+            let value = *mutex.lock().unwrap();
+            value
+        }
+        with ();
+
+        /// Cancelled with a borrowed `Noisy` between two others: dropped in native order.
+        async fn borrowed_noisy_between_others() -> u32 {
+            let first = Noisy::new("first");
+            let borrowed = Noisy::new("borrowed");
+            let view = &borrowed;
+            let last = Noisy::new("last");
+            let n = leaf("one", 1).await;
+            view.touch();
+            let m = leaf("two", 2).await;
+            first.touch();
+            last.touch();
+            n + m
+        }
+        with ();
+
+        /// A `&mut` borrow held across an await, then the vector used again.
+        async fn mut_borrow_across_await() -> usize {
+            let mut items = vec![1];
+            let view = &mut items;
+            view.push(leaf("push", 2).await);
+            view.push(3);
+            items.len()
+        }
+        with ();
+
+        /// `for` over a borrowed parameter.
+        async fn for_over_borrowed_param(items: Vec<u32>) -> u32 {
+            let mut sum = 0;
+            for x in &items {
+                sum += leaf("item", *x).await;
+            }
+            sum
+        }
+        with (vec![1, 2, 3]);
+
+        /// Nested loops over a borrowed grid, the inner one over a borrowed row.
+        async fn nested_loops_over_borrowed_grid() -> u32 {
+            let grid = vec![vec![1, 2], vec![3]];
+            let mut sum = 0;
+            for row in &grid {
+                for x in row {
+                    sum += leaf("cell", *x).await;
+                }
+            }
+            sum
+        }
+        with ();
+
+        /// A pinned local declared in a loop body: a fresh value in the slot each time.
+        async fn pinned_local_in_loop_body() -> usize {
+            let mut total = 0;
+            for i in 0..3 {
+                let text = Noisy::new(format!("text{i}"));
+                let view = &text;
+                leaf("tick", i).await;
+                view.touch();
+                total += 1;
+            }
+            total
+        }
+        with ();
+
+        /// An early `return` while a pinned local is borrowed.
+        async fn early_return_while_borrowed(limit: usize) -> usize {
+            let text = String::from("hello");
+            let view = &text;
+            leaf("tick", ()).await;
+            if view.len() > limit {
+                return 0;
+            }
+            leaf("again", ()).await;
+            view.len()
+        }
+        with (3), (10);
+
+        /// A closure and an iterator over the same pinned vector.
+        async fn closure_over_pinned_local() -> usize {
+            let items = vec![1, 2, 3];
+            let iter = items.iter();
+            leaf("tick", ()).await;
+            let len = || items.len();
+            len() + iter.count()
+        }
+        with ();
+
+        /// A pinned local named in a format string.
+        async fn pinned_local_in_format_string() -> String {
+            let text = String::from("hello");
+            let tail = &text[1..];
+            leaf("tick", ()).await;
+            format!("{text}/{tail}/{}", text.len())
+        }
+        with ();
+
+        /// The borrowed vector is returned by value once the loop is done.
+        async fn borrowed_then_returned() -> Vec<u32> {
+            let mut items = vec![1, 2, 3];
+            for x in &items {
+                leaf("item", *x).await;
+            }
+            items.push(4);
+            items
+        }
+        with ();
+
+        /// A borrowed `Noisy` moved into a call after the borrow ends.
+        async fn borrowed_then_moved() -> u32 {
+            let noisy = Noisy::new("moved");
+            let view = &noisy;
+            let n = leaf("tick", 1).await;
+            view.touch();
+            drop(noisy);
+            n + leaf("after", 1).await
+        }
+        with ();
+
+        /// The future's output borrows the local it was given.
+        async fn output_borrows_local() -> u32 {
+            let items = vec![4, 5, 6];
+            let first = first_of(&items).await;
+            leaf("tick", ()).await;
+            *first
+        }
+        with ();
     }
+}
+
+/// The first item, after an await: the output borrows the argument.
+async fn first_of(items: &[u32]) -> &u32 {
+    leaf("first", ()).await;
+    &items[0]
 }
 
 /// Sizes of the futures above, native and desugared.

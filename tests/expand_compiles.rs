@@ -119,3 +119,4 @@ snapshot!(early_return:
     load("missing".to_owned()),
 );
 snapshot!(nested_block: nested());
+snapshot!(borrow_across_await: tail_len());

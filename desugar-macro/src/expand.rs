@@ -80,7 +80,7 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     let analysis = analysis::analyse(&function.sig, &lowered)?;
     lower::rename(&mut lowered.body, &analysis.renames);
     //    A local borrowed across an `.await` is reached in its slot.
-    codegen::pin_locals(&mut lowered.body, &analysis.pins);
+    codegen::pin_locals(&mut lowered.body, &analysis.pins, &function.sig.ident);
 
     // 4. Generate the state machine.
     codegen::generate(&args, &function, &lowered, &analysis)

@@ -76,7 +76,7 @@ pub(crate) fn generate(
     let nameable = !mentions_impl_trait(&function.sig.output);
     if names.slots.is_some() {
         let check = pinned::check(&lowered.check_body, nameable.then_some(&output));
-        let params = pinned::params(analysis);
+        let params = pinned::params(analysis, &names);
         emitter.start_prologue = quote!(#check #params);
     }
     let start = emitter.start_arm();

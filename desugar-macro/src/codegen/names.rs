@@ -117,7 +117,7 @@ impl Names {
             pinned[*binding] = true;
         }
         Names {
-            slots: (!analysis.pins.slots.is_empty()).then(|| format_ident!("__{}Slots", camel)),
+            slots: (!analysis.pins.slots.is_empty()).then(|| slots(function)),
             pinned,
             state: format_ident!("__{}State", camel),
             projection: format_ident!("__{}StateProj", camel),
@@ -171,6 +171,11 @@ impl Names {
             .as_ref()
             .expect("a held binding has a type")
     }
+}
+
+/// The struct of a function's pinned locals' slots, e.g. `__ExampleSlots`.
+pub(super) fn slots(function: &Ident) -> Ident {
+    format_ident!("__{}Slots", camel_case(&function.to_string()))
 }
 
 fn unique(taken: &mut HashSet<String>, base: &str) -> String {

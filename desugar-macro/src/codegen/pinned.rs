@@ -45,14 +45,22 @@ use super::resume::hidden;
 use crate::analysis::{Analysis, Declaration, Pins};
 
 /// Rewrites the body so that it reaches each pinned local in its slot.
-pub(crate) fn rewrite(body: &mut syn::Block, pins: &Pins) {
+pub(crate) fn rewrite(body: &mut syn::Block, pins: &Pins, function: &Ident) {
     if !pins.slots.is_empty() {
-        Rewriter { pins, bound: None }.visit_block_mut(body);
+        let slots = super::names::slots(function);
+        Rewriter {
+            pins,
+            slots,
+            bound: None,
+        }
+        .visit_block_mut(body);
     }
 }
 
 struct Rewriter<'p> {
     pins: &'p Pins,
+    /// The slots struct (see `names`).
+    slots: Ident,
     /// Inside a closure or `async` block: the pinned names it uses, bound
     /// to their places just outside it.
     bound: Option<Vec<Ident>>,
@@ -99,8 +107,9 @@ impl Rewriter<'_> {
     }
 }
 
-impl VisitMut for Rewriter<'_> {
-    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+impl Rewriter<'_> {
+    /// The pinned local `expr` names, if it is one.
+    fn pinned(&self, expr: &Expr) -> Option<Ident> {
         if let Expr::Path(path) = expr
             && let Some(ident) = path.path.get_ident()
             && self
@@ -108,8 +117,41 @@ impl VisitMut for Rewriter<'_> {
                 .mentions
                 .contains_key(&(std::ptr::from_ref(ident) as usize))
         {
-            let ident = ident.clone();
+            return Some(ident.clone());
+        }
+        None
+    }
+
+    /// An operand used by value: a pinned local named there is moved out
+    /// of its slot (copied, if it is `Copy`), as a native use by value.
+    /// Only where the whole value is certainly used by value: an argument,
+    /// a returned or assigned value, a tail, a field of a new value; a
+    /// scrutinee may bind only parts of it, and is left in place.
+    fn operand(&mut self, expr: &mut Expr) {
+        match self.pinned(expr) {
+            Some(ident) if self.bound.is_none() => {
+                // SAFETY: see `take`.
+                *expr = syn::parse_quote!(unsafe { #ident.take() });
+            }
+            _ => self.visit_expr_mut(expr),
+        }
+    }
+}
+
+impl VisitMut for Rewriter<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Some(ident) = self.pinned(expr) {
             *expr = syn::parse2(self.place(&ident)).expect("a place expression");
+            return;
+        }
+        if let Expr::Assign(assign) = expr
+            && self.bound.is_none()
+            && let Some(ident) = self.pinned(&assign.left)
+        {
+            self.operand(&mut assign.right);
+            let value = &assign.right;
+            // SAFETY: see `assign`.
+            *expr = syn::parse_quote!(unsafe { #ident.assign() }.with(#value));
             return;
         }
         if matches!(expr, Expr::Closure(_) | Expr::Async(_)) && self.bound.is_none() {
@@ -133,6 +175,60 @@ impl VisitMut for Rewriter<'_> {
         visit_mut::visit_expr_mut(self, expr);
     }
 
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        self.visit_expr_mut(&mut call.func);
+        call.args.iter_mut().for_each(|arg| self.operand(arg));
+    }
+
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        self.visit_expr_mut(&mut call.receiver);
+        call.args.iter_mut().for_each(|arg| self.operand(arg));
+    }
+
+    fn visit_expr_return_mut(&mut self, node: &mut syn::ExprReturn) {
+        if let Some(value) = &mut node.expr {
+            self.operand(value);
+        }
+    }
+
+    fn visit_expr_break_mut(&mut self, node: &mut syn::ExprBreak) {
+        if let Some(value) = &mut node.expr {
+            self.operand(value);
+        }
+    }
+
+    fn visit_expr_struct_mut(&mut self, node: &mut syn::ExprStruct) {
+        node.fields
+            .iter_mut()
+            .for_each(|f| self.operand(&mut f.expr));
+        if let Some(rest) = &mut node.rest {
+            self.visit_expr_mut(rest);
+        }
+    }
+
+    fn visit_expr_tuple_mut(&mut self, node: &mut syn::ExprTuple) {
+        node.elems.iter_mut().for_each(|e| self.operand(e));
+    }
+
+    fn visit_expr_array_mut(&mut self, node: &mut syn::ExprArray) {
+        node.elems.iter_mut().for_each(|e| self.operand(e));
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        self.visit_pat_mut(&mut arm.pat);
+        self.operand(&mut arm.body);
+    }
+
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let last = block.stmts.len().saturating_sub(1);
+        for (i, stmt) in block.stmts.iter_mut().enumerate() {
+            match stmt {
+                syn::Stmt::Expr(tail, None) if i == last => self.operand(tail),
+                other => self.visit_stmt_mut(other),
+            }
+        }
+    }
+
     fn visit_local_mut(&mut self, local: &mut syn::Local) {
         let address = std::ptr::from_ref(local) as usize;
         let declared = self
@@ -140,7 +236,20 @@ impl VisitMut for Rewriter<'_> {
             .slots
             .iter()
             .find(|(.., declaration)| *declaration == Declaration::Let(address));
-        visit_mut::visit_local_mut(self, local);
+        let binds = match &local.pat {
+            Pat::Ident(ident) => ident.by_ref.is_none(),
+            Pat::Type(typed) => matches!(&*typed.pat, Pat::Ident(i) if i.by_ref.is_none()),
+            _ => false,
+        };
+        if binds && let Some(init) = &mut local.init {
+            self.visit_pat_mut(&mut local.pat);
+            self.operand(&mut init.expr);
+            if let Some((_, diverge)) = &mut init.diverge {
+                self.visit_expr_mut(diverge);
+            }
+        } else {
+            visit_mut::visit_local_mut(self, local);
+        }
         let Some((_, slot, _)) = declared else {
             return;
         };
@@ -159,7 +268,7 @@ impl VisitMut for Rewriter<'_> {
         }
         if let Some(init) = &mut local.init {
             let value = std::mem::replace(&mut *init.expr, Expr::PLACEHOLDER);
-            *init.expr = fill(slot, &value);
+            *init.expr = fill(&self.slots, slot, &value);
         }
     }
 
@@ -175,22 +284,29 @@ impl VisitMut for Rewriter<'_> {
 }
 
 /// `value`, moved into `slot`: evaluates to the handle.
-fn fill(slot: &Ident, value: &impl quote::ToTokens) -> Expr {
-    let slots = hidden("__slots");
+fn fill(slots: &Ident, slot: &Ident, value: &impl quote::ToTokens) -> Expr {
+    let pointer = hidden("__slots");
+    let at = slot_fn(slot);
     syn::parse_quote! {
         // SAFETY: the slot belongs to this local alone and is empty here: the
         // handle that last filled it was dropped at the end of its scope.
-        unsafe { __Slot::at(&raw mut (*#slots).#slot) }.fill(#value)
+        unsafe { #slots::#at(#pointer) }.fill(#value)
     }
+}
+
+/// The function that hands out a slot, empty: `text_slot`.
+fn slot_fn(slot: &Ident) -> Ident {
+    quote::format_ident!("{}_slot", slot)
 }
 
 /// The statements at the top of the `Start` arm that move the pinned
 /// parameters into their slots.
-pub(super) fn params(analysis: &Analysis) -> TokenStream {
+pub(super) fn params(analysis: &Analysis, names: &Names) -> TokenStream {
     let stmts = analysis.params.iter().filter_map(|param| {
         let slot = analysis.pins.slot(param.binding)?;
         let field = &param.field;
-        let fill = fill(slot, field);
+        let slots = names.slots.as_ref()?;
+        let fill = fill(slots, slot, field);
         Some(quote!(let #field = #fill;))
     });
     quote!(#(#stmts)*)
@@ -221,6 +337,7 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
         .iter()
         .map(|(binding, slot, _)| (slot, names.ty(*binding)))
         .unzip();
+    let accessors: Vec<Ident> = fields.iter().map(|f| slot_fn(f)).collect();
     let doc = format!(
         " The locals of `{function}` that are borrowed across an `.await`: each stays in its \
          slot, which does not move once the future is pinned, for its whole scope."
@@ -229,40 +346,139 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
         #[doc = #doc]
         #[allow(non_camel_case_types, non_snake_case)]
         struct #slots<#(#types),*> {
-            #(#fields: ::core::mem::MaybeUninit<#types>,)*
+            #(#fields: __Slot<#types>,)*
         }
 
         #[allow(non_camel_case_types, non_snake_case)]
         impl<#(#types),*> #slots<#(#types),*> {
             /// Every slot empty: a local is written into its slot where it is declared.
             fn empty() -> Self {
-                Self { #(#fields: ::core::mem::MaybeUninit::uninit(),)* }
+                Self { #(#fields: __Slot::EMPTY,)* }
+            }
+
+            #(
+                /// The slot, empty, about to be filled where the local is declared.
+                ///
+                /// # Safety
+                ///
+                /// `this` points to the slots of a pinned future, which outlives the handle
+                /// `fill` returns, and this slot holds no value now (its last handle was
+                /// dropped).
+                unsafe fn #accessors(this: *mut Self) -> __Fill<#types> {
+                    // SAFETY: `this` is valid (see above); nothing is read.
+                    __Fill(unsafe { &raw mut (*this).#fields })
+                }
+            )*
+        }
+
+        /// The place of a pinned local, and whether its value was moved out (a native
+        /// `async fn` keeps that bit as a drop flag).
+        struct __Slot<T> {
+            value: ::core::mem::MaybeUninit<T>,
+            moved: bool,
+        }
+
+        impl<T> __Slot<T> {
+            const EMPTY: Self = Self { value: ::core::mem::MaybeUninit::uninit(), moved: true };
+        }
+
+        /// An empty slot: `fill` moves the local in and returns its handle.
+        struct __Fill<T>(*mut __Slot<T>);
+
+        impl<T> __Fill<T> {
+            fn fill(self, value: T) -> __Pinned<T> {
+                // SAFETY: the contract of the `_slot` function that made `self`: the slot is
+                // valid and empty.
+                let slot = unsafe { &mut *self.0 };
+                slot.value.write(value);
+                slot.moved = false;
+                __Pinned(::core::ptr::NonNull::from(slot))
             }
         }
 
-        /// A pinned local: a pointer to its slot, which it owns. The states hold this handle
-        /// where they would hold the local, and dropping it drops the local in place.
-        struct __Pinned<T>(::core::ptr::NonNull<T>);
+        /// A pinned local: a pointer to its slot, whose value it owns. The states hold this
+        /// handle where they would hold the local, and dropping it drops the value in place.
+        struct __Pinned<T>(::core::ptr::NonNull<__Slot<T>>);
 
+        #[allow(dead_code, reason = "a body that never moves or assigns a pinned local uses only `place`")]
         impl<T> __Pinned<T> {
             /// The local, where it lies, for as long as the caller says.
             ///
             /// # Safety
             ///
-            /// The reference must not be used after the handle is dropped. The macro only
-            /// writes calls whose borrows rustc checked in the body's native twin, where the
-            /// handle's scope is the local's.
+            /// The reference must not be used after the handle is dropped, nor after the
+            /// value is moved out (unless it is `Copy`). The macro only writes calls whose
+            /// borrows rustc checked in the body's native twin, where the handle's scope is
+            /// the local's.
             #[allow(clippy::mut_from_ref)]
             unsafe fn place<'__a>(&self) -> &'__a mut T {
-                // SAFETY: the slot was filled by `fill` and is dropped only by `drop`.
-                unsafe { &mut *self.0.as_ptr() }
+                // SAFETY: the slot is valid while the handle lives.
+                let value = unsafe { &raw mut (*self.0.as_ptr()).value };
+                // SAFETY: filled by `fill`; see above for how long the reference lives.
+                unsafe { &mut *value.cast::<T>() }
+            }
+
+            /// Moves the value out (copies it, for a `Copy` type), as a native use by value.
+            ///
+            /// # Safety
+            ///
+            /// Unless `T` is `Copy`, the value is not used again before `assign` gives it a new
+            /// one; rustc checks that in the native twin.
+            unsafe fn take(&self) -> T {
+                let slot = self.0.as_ptr();
+                // SAFETY: the slot is valid while the handle lives; marked moved, its value is
+                // left to whoever takes it, not to `drop`.
+                unsafe { (*slot).moved = true };
+                // SAFETY: as above.
+                let value = unsafe { &raw const (*slot).value };
+                // SAFETY: filled by `fill`, and not moved out before (`take`'s contract).
+                unsafe { value.cast::<T>().read() }
+            }
+
+            /// `local = value`: drops the old value, unless it was moved out, then stores.
+            ///
+            /// # Safety
+            ///
+            /// Nothing borrows the value; rustc checks that in the native twin.
+            unsafe fn assign(&self) -> __Assign<'_, T> {
+                __Assign(self)
+            }
+        }
+
+        /// The left side of an assignment to a pinned local: `with` takes the right side,
+        /// evaluated after it, as native assignment evaluates it.
+        struct __Assign<'__a, T>(&'__a __Pinned<T>);
+
+        #[allow(dead_code, reason = "used only by a body that assigns a pinned local")]
+        impl<T> __Assign<'_, T> {
+            fn with(self, value: T) {
+                let slot = (self.0).0.as_ptr();
+                // SAFETY: the slot is valid while the handle lives, and nothing borrows its
+                // value (`assign`'s contract).
+                let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, false) };
+                // SAFETY: as above.
+                let place = unsafe { &raw mut (*slot).value }.cast::<T>();
+                if moved {
+                    // SAFETY: moved out: there is nothing to drop.
+                    unsafe { place.write(value) };
+                } else {
+                    // SAFETY: filled: assigning drops the old value, as native assignment does.
+                    unsafe { *place = value };
+                }
             }
         }
 
         impl<T> ::core::ops::Drop for __Pinned<T> {
             fn drop(&mut self) {
-                // SAFETY: the handle owns the value in its slot; it is dropped once, in place.
-                unsafe { self.0.as_ptr().drop_in_place() }
+                let slot = self.0.as_ptr();
+                // SAFETY: the slot is valid while the handle lives; marked moved, it is empty.
+                let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, true) };
+                if !moved {
+                    // SAFETY: as above.
+                    let value = unsafe { &raw mut (*slot).value }.cast::<T>();
+                    // SAFETY: the handle owns the value; it is dropped once, in place.
+                    unsafe { value.drop_in_place() };
+                }
             }
         }
 
@@ -282,26 +498,6 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 // SAFETY: borrowed only for this call.
                 ::core::fmt::Debug::fmt(unsafe { self.place() }, f)
-            }
-        }
-
-        /// An empty slot, about to be filled.
-        struct __Slot<T>(*mut ::core::mem::MaybeUninit<T>);
-
-        impl<T> __Slot<T> {
-            /// # Safety
-            ///
-            /// `slot` is a slot of a pinned future that holds no value now, and whose handle
-            /// is dropped before the future is.
-            unsafe fn at(slot: *mut ::core::mem::MaybeUninit<T>) -> Self {
-                Self(slot)
-            }
-
-            /// Moves `value` into the slot; the handle owns it from now on.
-            fn fill(self, value: T) -> __Pinned<T> {
-                // SAFETY: `at`'s contract: the slot is valid and empty.
-                let value = unsafe { (*self.0).write(value) };
-                __Pinned(::core::ptr::NonNull::from(value))
             }
         }
 
