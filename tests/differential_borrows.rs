@@ -284,6 +284,14 @@ mod held_borrows {
         }
         with ();
 
+        /// The output borrows the local it was given, and is used at once.
+        async fn output_borrows_local_used_at_once() -> u32 {
+            let items = vec![7, 8];
+            let first = first_of(&items).await;
+            *first
+        }
+        with ();
+
         /// The future's output borrows the local it was given.
         async fn output_borrows_local() -> u32 {
             let items = vec![4, 5, 6];

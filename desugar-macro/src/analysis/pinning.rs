@@ -31,8 +31,10 @@
 //!   mention of a binding `z` passes on what `z` borrows (`let y = f(r)`
 //!   borrows what `r` does);
 //! - `x` is **pinned** when a binding that borrows it is held by some
-//!   state. Pinned locals are held by every state in their scope, whether
-//!   or not they are used after it: the borrow may be.
+//!   state, or is the output of an `.await` whose future borrows it (the
+//!   output may borrow it too: `let first = first(&items).await;`).
+//!   Pinned locals are held by every state in their scope, whether or not
+//!   they are used after it: the borrow may be.
 //!
 //! Guessing too much only costs a slot; guessing too little is a borrow
 //! error from rustc, never unsound code. Soundness does not rest on this
@@ -50,6 +52,20 @@ use super::scope::{Declaration, Resolved};
 pub(super) fn pinned(resolved: &Resolved, carried: &[Vec<BindingId>]) -> Vec<bool> {
     let borrows = borrows(resolved);
     let mut pinned = vec![false; resolved.bindings.len()];
+    // A value computed by awaiting a future that borrows `x` may borrow
+    // `x` (`let first = first(&items).await;`): `x` stays in place.
+    for derivation in &resolved.derivations {
+        for mention in &resolved.mentions[derivation.mentions.clone()] {
+            if mention.pins
+                && mention.in_await
+                && !mention.through_deref
+                && !resolved.shared_refs.contains(&mention.binding)
+                && !derivation.bindings.contains(&mention.binding)
+            {
+                pinned[mention.binding] = true;
+            }
+        }
+    }
     for (held, (_, site)) in carried.iter().zip(&resolved.sites) {
         for &borrower in held {
             for &lent in &borrows[borrower] {

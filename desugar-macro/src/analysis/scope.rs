@@ -60,6 +60,9 @@ pub(super) struct Mention {
     pub(super) pins: bool,
     /// Inside a `move` closure or `async move` block, which takes it.
     pub(super) in_move: bool,
+    /// Inside the operand of an `.await`: a borrow there may be kept by
+    /// the awaited future's output.
+    pub(super) in_await: bool,
     /// For a name in a macro's arguments, the address of the macro.
     pub(super) in_macro: Option<usize>,
     /// Where the name is, for errors.
@@ -258,6 +261,8 @@ struct Resolver {
     pinning: std::collections::HashSet<usize>,
     /// Inside an expression whose borrows cannot be kept (`Iterator::next`).
     unpinned: usize,
+    /// How many `.await` operands surround the current position.
+    awaiting: usize,
     /// The macro whose arguments are being walked, by address.
     in_macro: Option<usize>,
     /// The names in scope, innermost frame last.
@@ -335,6 +340,7 @@ impl Resolver {
                 may_move: use_ == Use::Value || self.moves > 0,
                 pins: site.is_some_and(|site| self.pinning.contains(&site)),
                 in_move: self.moves > 0,
+                in_await: self.awaiting > 0,
                 in_macro: self.in_macro,
                 span: ident.map(Ident::span),
                 // Passing a `&mut` on by value reborrows it: a lend too.
@@ -606,6 +612,7 @@ impl Resolver {
                         through_deref: false,
                         pins: false,
                         in_move: false,
+                        in_await: false,
                         in_macro: None,
                         span: None,
                         branches: self.branches.clone(),
@@ -680,7 +687,9 @@ impl Resolver {
             Expr::Await(e) => {
                 let first = self.mentions.len();
                 let position = self.position;
+                self.awaiting += 1;
                 self.expr(&e.base, Use::Value);
+                self.awaiting -= 1;
                 if let Some(index) = await_index(e) {
                     // What the operand names in place, or captures by
                     // reference, declared before it: the future may borrow it.

@@ -74,7 +74,8 @@ impl Rewriter<'_> {
                 if !bound.contains(ident) {
                     bound.push(ident.clone());
                 }
-                quote!((*#ident))
+                let place = place_name(ident);
+                quote!((*#place))
             }
             None => quote!((*unsafe { #ident.place() })),
         }
@@ -162,10 +163,11 @@ impl VisitMut for Rewriter<'_> {
             let bound = std::mem::replace(&mut self.bound, outer).unwrap_or_default();
             if !bound.is_empty() {
                 let inner = std::mem::replace(expr, Expr::PLACEHOLDER);
+                let places = bound.iter().map(place_name);
                 *expr = syn::parse_quote!({
                     #(
                         // SAFETY: see `place`.
-                        let #bound = unsafe { #bound.place() };
+                        let #places = unsafe { #bound.place() };
                     )*
                     #inner
                 });
@@ -281,6 +283,15 @@ impl VisitMut for Rewriter<'_> {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// The reference a closure that names pinned `ident` captures instead.
+fn place_name(ident: &Ident) -> Ident {
+    quote::format_ident!(
+        "__place_{}",
+        ident.to_string().trim_start_matches("r#"),
+        span = proc_macro2::Span::mixed_site()
+    )
 }
 
 /// `value`, moved into `slot`: evaluates to the handle.
