@@ -77,10 +77,10 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
 
     // 3. Analyse: which locals each suspended state holds. A local shadowed
     //    where it must move into a state is renamed, so it can be named.
-    let analysis = analysis::analyse(&function.sig, &lowered)?;
+    let mut analysis = analysis::analyse(&function.sig, &lowered)?;
     lower::rename(&mut lowered.body, &analysis.renames);
     //    A local borrowed across an `.await` is reached in its slot.
-    codegen::pin_locals(&mut lowered.body, &analysis.pins, &function.sig.ident);
+    codegen::pin_locals(&mut lowered.body, &mut analysis.pins, &function.sig.ident);
 
     // 4. Generate the state machine.
     codegen::generate(&args, &function, &lowered, &analysis)

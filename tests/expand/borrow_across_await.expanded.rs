@@ -16,7 +16,7 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
         Await1 {
             __awaitee: ::core::mem::MaybeUninit<F1>,
             tail: Tail,
-            text: __Pinned<Text>,
+            text: __InSlot<Text>,
         },
         /// Returned: polling again panics, as a native `async fn` does.
         Done,
@@ -69,10 +69,27 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
         /// Drops everything the state holds in a native future's order (the awaited future,
         /// then the locals, innermost first) and leaves `Poisoned`: on cancellation and when
         /// a poll panics.
-        fn poison(self: ::core::pin::Pin<&mut Self>) {
+        ///
+        /// # Safety
+        ///
+        /// `__slots` points to the slots of the future this state is in.
+        unsafe fn poison(
+            self: ::core::pin::Pin<&mut Self>,
+            __slots: *mut __TailLenSlots<Text>,
+        ) {
             let this = unsafe { self.get_unchecked_mut() };
             unsafe { this.drop_awaitee() };
-            *this = Self::Poisoned;
+            #[allow(
+                clippy::single_match,
+                reason = "one arm per state holding a pinned local"
+            )]
+            match ::core::mem::replace(this, Self::Poisoned) {
+                Self::Await1 { tail, text, .. } => {
+                    ::core::mem::drop(tail);
+                    unsafe { __TailLenSlots::text_slot(__slots) }.drop_parked(text);
+                }
+                _ => {}
+            }
         }
         /// Lends `tail` where they lie in `Await1`, and the empty slot for the future of `double(tail.len() as u32).await`, which borrows them: the future is made in place.
         ///
@@ -177,7 +194,7 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
         ) -> ::core::task::Poll<O> {
             let this = unsafe { self.get_unchecked_mut() };
             let mut state = unsafe { ::core::pin::Pin::new_unchecked(&mut this.state) };
-            let mut guard = __PoisonOnUnwind(state.as_mut());
+            let mut guard = __PoisonOnUnwind(state.as_mut(), &raw mut this.slots);
             let poll = (this.resume)(guard.0.as_mut(), &raw mut this.slots, cx);
             ::core::mem::forget(guard);
             if poll.is_ready() {
@@ -191,7 +208,8 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
     for __TailLenFuture<F0, F1, Text, Tail, R> {
         /// Cancellation: drops what the state holds, the awaited future first.
         fn drop(&mut self) {
-            unsafe { ::core::pin::Pin::new_unchecked(&mut self.state) }.poison();
+            let state = unsafe { ::core::pin::Pin::new_unchecked(&mut self.state) };
+            unsafe { state.poison(&raw mut self.slots) };
         }
     }
     /// Poisons the state if a poll panics, dropping what it holds as an unwinding `async fn`
@@ -199,18 +217,19 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
     #[allow(non_camel_case_types)]
     struct __PoisonOnUnwind<'__pin, F0, F1, Text, Tail>(
         ::core::pin::Pin<&'__pin mut __TailLenState<F0, F1, Text, Tail>>,
+        *mut __TailLenSlots<Text>,
     );
     #[allow(non_camel_case_types)]
     impl<F0, F1, Text, Tail> ::core::ops::Drop
     for __PoisonOnUnwind<'_, F0, F1, Text, Tail> {
         fn drop(&mut self) {
-            self.0.as_mut().poison();
+            unsafe { self.0.as_mut().poison(self.1) };
         }
     }
     /// The locals of `tail_len` that are borrowed across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope.
     #[allow(non_camel_case_types, non_snake_case)]
     struct __TailLenSlots<Text> {
-        text: __Slot<Text>,
+        text: __Slot<Text, ()>,
     }
     #[allow(non_camel_case_types, non_snake_case)]
     impl<Text> __TailLenSlots<Text> {
@@ -218,60 +237,112 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
         fn empty() -> Self {
             Self { text: __Slot::EMPTY }
         }
-        /// The slot, empty, about to be filled where the local is declared.
+        /// The local's slot, to fill where the local is declared, or to take its
+        /// handle back from a state.
         ///
         /// # Safety
         ///
-        /// `this` points to the slots of a pinned future, which outlives the handle
-        /// `fill` returns, and this slot holds no value now (its last handle was
-        /// dropped).
-        unsafe fn text_slot(this: *mut Self) -> __Fill<Text> {
-            __Fill(unsafe { &raw mut (*this).text })
+        /// `this` points to the slots of a pinned future, which outlives what the
+        /// slot hands out.
+        unsafe fn text_slot(this: *mut Self) -> __SlotRef<Text, ()> {
+            __SlotRef(unsafe { &raw mut (*this).text })
         }
     }
-    /// The place of a pinned local, and whether its value was moved out (a native
-    /// `async fn` keeps that bit as a drop flag).
-    struct __Slot<T> {
+    /// Where a pinned local lies, and, if the body ever moves it out, whether it has been
+    /// (`M` is `bool`; else `()`): the drop flag a native `async fn` keeps.
+    struct __Slot<T, M> {
         value: ::core::mem::MaybeUninit<T>,
-        moved: bool,
+        moved: M,
     }
-    impl<T> __Slot<T> {
+    impl<T, M: __Flag> __Slot<T, M> {
         const EMPTY: Self = Self {
             value: ::core::mem::MaybeUninit::uninit(),
-            moved: true,
+            moved: M::MOVED,
         };
     }
-    /// An empty slot: `fill` moves the local in and returns its handle.
-    struct __Fill<T>(*mut __Slot<T>);
-    impl<T> __Fill<T> {
-        fn fill(self, value: T) -> __Pinned<T> {
-            let slot = unsafe { &mut *self.0 };
-            slot.value.write(value);
-            slot.moved = false;
-            __Pinned(::core::ptr::NonNull::from(slot))
+    /// A drop flag, or none for a local that is never moved out.
+    trait __Flag: Copy {
+        const MOVED: Self;
+        const THERE: Self;
+        fn is_moved(self) -> bool;
+    }
+    impl __Flag for bool {
+        const MOVED: Self = true;
+        const THERE: Self = false;
+        fn is_moved(self) -> bool {
+            self
         }
     }
-    /// A pinned local: a pointer to its slot, whose value it owns. The states hold this
-    /// handle where they would hold the local, and dropping it drops the value in place.
-    struct __Pinned<T>(::core::ptr::NonNull<__Slot<T>>);
+    impl __Flag for () {
+        const MOVED: Self = ();
+        const THERE: Self = ();
+        fn is_moved(self) -> bool {
+            false
+        }
+    }
+    /// A slot, as the function reaches it (see the `_slot` functions).
+    struct __SlotRef<T, M>(*mut __Slot<T, M>);
+    impl<T, M: __Flag> __SlotRef<T, M> {
+        /// Moves the local into its slot, which is empty (its last handle was dropped, or
+        /// the future is new): the handle owns it from now on.
+        fn fill(self, value: T) -> __Pinned<T, M> {
+            let slot = unsafe { &mut *self.0 };
+            slot.value.write(value);
+            slot.moved = M::THERE;
+            __Pinned(::core::ptr::NonNull::from(slot))
+        }
+        /// The handle back from a state that held the local, as its marker says.
+        fn unpark(self, _: __InSlot<T>) -> __Pinned<T, M> {
+            __Pinned(unsafe { ::core::ptr::NonNull::new_unchecked(self.0) })
+        }
+        /// Drops the local of a state that is dropped (on cancellation, or when a poll
+        /// panics), at its place in the state's drop order.
+        fn drop_parked(self, parked: __InSlot<T>) {
+            ::core::mem::drop(self.unpark(parked));
+        }
+    }
+    /// What a state holds for a pinned local: nothing but the type (for `Send` and
+    /// `Sync`). The local is in its slot; this says the state owns it.
+    struct __InSlot<T>(::core::marker::PhantomData<T>);
+    /// A pinned local, as the running code holds it: a pointer to its slot, whose value it
+    /// owns. Dropping it drops the value in place, at the end of the local's scope.
+    struct __Pinned<T, M: __Flag>(::core::ptr::NonNull<__Slot<T, M>>);
     #[allow(
         dead_code,
-        reason = "a body that never moves or assigns a pinned local uses only `place`"
+        reason = "a body that never assigns a pinned local uses only `place`"
     )]
-    impl<T> __Pinned<T> {
+    impl<T, M: __Flag> __Pinned<T, M> {
         /// The local, where it lies, for as long as the caller says.
         ///
         /// # Safety
         ///
-        /// The reference must not be used after the handle is dropped, nor after the
-        /// value is moved out (unless it is `Copy`). The macro only writes calls whose
-        /// borrows rustc checked in the body's native twin, where the handle's scope is
-        /// the local's.
+        /// The reference must not be used after the local's scope ends, nor after its value
+        /// is moved out (unless it is `Copy`). The macro only writes calls whose borrows
+        /// rustc checked in the body's native twin.
         #[allow(clippy::mut_from_ref)]
         unsafe fn place<'__a>(&self) -> &'__a mut T {
             let value = unsafe { &raw mut (*self.0.as_ptr()).value };
             unsafe { &mut *value.cast::<T>() }
         }
+        /// Hands the local to a state: the handle becomes a marker, and the value stays.
+        fn park(self) -> __InSlot<T> {
+            ::core::mem::forget(self);
+            __InSlot(::core::marker::PhantomData)
+        }
+        /// `local = value`: drops the old value, unless it was moved out, then stores.
+        ///
+        /// # Safety
+        ///
+        /// Nothing borrows the value; rustc checks that in the native twin.
+        unsafe fn assign(&self) -> __Assign<'_, T, M> {
+            __Assign(self)
+        }
+    }
+    #[allow(
+        dead_code,
+        reason = "a body that never moves a pinned local out does not take"
+    )]
+    impl<T> __Pinned<T, bool> {
         /// Moves the value out (copies it, for a `Copy` type), as a native use by value.
         ///
         /// # Safety
@@ -284,50 +355,40 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
             let value = unsafe { &raw const (*slot).value };
             unsafe { value.cast::<T>().read() }
         }
-        /// `local = value`: drops the old value, unless it was moved out, then stores.
-        ///
-        /// # Safety
-        ///
-        /// Nothing borrows the value; rustc checks that in the native twin.
-        unsafe fn assign(&self) -> __Assign<'_, T> {
-            __Assign(self)
-        }
     }
     /// The left side of an assignment to a pinned local: `with` takes the right side,
     /// evaluated after it, as native assignment evaluates it.
-    struct __Assign<'__a, T>(&'__a __Pinned<T>);
+    struct __Assign<'__a, T, M: __Flag>(&'__a __Pinned<T, M>);
     #[allow(dead_code, reason = "used only by a body that assigns a pinned local")]
-    impl<T> __Assign<'_, T> {
+    impl<T, M: __Flag> __Assign<'_, T, M> {
         fn with(self, value: T) {
             let slot = (self.0).0.as_ptr();
-            let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, false) };
+            let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, M::THERE) };
             let place = unsafe { &raw mut (*slot).value }.cast::<T>();
-            if moved {
+            if moved.is_moved() {
                 unsafe { place.write(value) };
             } else {
                 unsafe { *place = value };
             }
         }
     }
-    impl<T> ::core::ops::Drop for __Pinned<T> {
+    impl<T, M: __Flag> ::core::ops::Drop for __Pinned<T, M> {
         fn drop(&mut self) {
             let slot = self.0.as_ptr();
-            let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, true) };
-            if !moved {
+            let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, M::MOVED) };
+            if !moved.is_moved() {
                 let value = unsafe { &raw mut (*slot).value }.cast::<T>();
                 unsafe { value.drop_in_place() };
             }
         }
     }
-    unsafe impl<T: ::core::marker::Send> ::core::marker::Send for __Pinned<T> {}
-    unsafe impl<T: ::core::marker::Sync> ::core::marker::Sync for __Pinned<T> {}
     /// `{name}` and `{name:?}` in a format string name the handle: show the local.
-    impl<T: ::core::fmt::Display> ::core::fmt::Display for __Pinned<T> {
+    impl<T: ::core::fmt::Display, M: __Flag> ::core::fmt::Display for __Pinned<T, M> {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             ::core::fmt::Display::fmt(unsafe { self.place() }, f)
         }
     }
-    impl<T: ::core::fmt::Debug> ::core::fmt::Debug for __Pinned<T> {
+    impl<T: ::core::fmt::Debug, M: __Flag> ::core::fmt::Debug for __Pinned<T, M> {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             ::core::fmt::Debug::fmt(unsafe { self.place() }, f)
         }
@@ -401,7 +462,7 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
                                 .set(__TailLenState::Await1 {
                                     __awaitee: ::core::mem::MaybeUninit::uninit(),
                                     tail,
-                                    text,
+                                    text: text.park(),
                                 });
                             if false {
                                 __state
@@ -437,6 +498,9 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
                         let __TailLenState::Await1 { text, tail, .. } = __state
                             .as_mut()
                             .take() else { ::core::unreachable!() };
+                        let text = unsafe { __TailLenSlots::text_slot(__slots) }
+                            .unpark(text);
+                        let tail = tail;
                         let doubled = __output;
                         return ::core::task::Poll::Ready(doubled + tail.len() as u32);
                     }

@@ -48,6 +48,9 @@ pub(crate) struct Pins {
     /// The macros (by address) whose arguments name pinned bindings, and
     /// those names.
     pub(crate) in_macros: HashMap<usize, Vec<Ident>>,
+    /// The pinned bindings the body moves out somewhere: their slots keep a
+    /// drop flag (filled in by `codegen::pin_locals`).
+    pub(crate) moved: std::collections::HashSet<BindingId>,
 }
 
 impl Pins {
@@ -154,11 +157,10 @@ pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysi
                 .iter()
                 .any(|&b| carried.contains(&b) && !pinned[b])
             {
-                // Pinned ones too: their handles are in the state by then.
                 site.named
                     .iter()
                     .copied()
-                    .filter(|b| carried.contains(b))
+                    .filter(|&b| carried.contains(&b) && !pinned[b])
                     .collect()
             } else {
                 Vec::new()

@@ -46,6 +46,32 @@ pub(super) fn items(names: &Names, function: &str, slot_types: &[&Ident]) -> Tok
         ),
         None => Default::default(),
     };
+    // Dropping a state drops its pinned locals in their slots.
+    let (poison_on_drop, guard_field, guard_slots, guard_poison) = match &names.slots {
+        Some(slots) => (
+            quote! {
+                // SAFETY: a future is dropped in place; `poison` does not move the state.
+                let state = unsafe { ::core::pin::Pin::new_unchecked(&mut self.state) };
+                // SAFETY: these are the future's own slots, which the state's locals are in.
+                unsafe { state.poison(&raw mut self.slots) };
+            },
+            quote!(, *mut #slots<#(#slot_types),*>),
+            quote!(, &raw mut this.slots),
+            quote! {
+                // SAFETY: the future's own slots (see `poll`).
+                unsafe { self.0.as_mut().poison(self.1) };
+            },
+        ),
+        None => (
+            quote! {
+                // SAFETY: a future is dropped in place; `poison` does not move the state.
+                unsafe { ::core::pin::Pin::new_unchecked(&mut self.state) }.poison();
+            },
+            quote!(),
+            quote!(),
+            quote!(self.0.as_mut().poison();),
+        ),
+    };
     let doc = format!(
         " The future `{function}` returns: its state, pinned, and the closure that resumes it."
     );
@@ -96,7 +122,7 @@ pub(super) fn items(names: &Names, function: &str, slot_types: &[&Ident]) -> Tok
                 let this = unsafe { self.get_unchecked_mut() };
                 // SAFETY: as above.
                 let mut state = unsafe { ::core::pin::Pin::new_unchecked(&mut this.state) };
-                let mut guard = __PoisonOnUnwind(state.as_mut());
+                let mut guard = __PoisonOnUnwind(state.as_mut() #guard_slots);
                 let poll = (this.resume)(guard.0.as_mut(), #slots_ptr cx);
                 ::core::mem::forget(guard);
                 if poll.is_ready() {
@@ -110,20 +136,19 @@ pub(super) fn items(names: &Names, function: &str, slot_types: &[&Ident]) -> Tok
         impl<#(#generics,)* R> ::core::ops::Drop for #future<#(#generics,)* R> {
             /// Cancellation: drops what the state holds, the awaited future first.
             fn drop(&mut self) {
-                // SAFETY: a future is dropped in place; `poison` does not move the state.
-                unsafe { ::core::pin::Pin::new_unchecked(&mut self.state) }.poison();
+                #poison_on_drop
             }
         }
 
         /// Poisons the state if a poll panics, dropping what it holds as an unwinding `async fn`
         /// drops its locals.
         #[allow(non_camel_case_types)]
-        struct __PoisonOnUnwind<'__pin, #(#generics),*>(::core::pin::Pin<&'__pin mut #state<#(#generics),*>>);
+        struct __PoisonOnUnwind<'__pin, #(#generics),*>(::core::pin::Pin<&'__pin mut #state<#(#generics),*>> #guard_field);
 
         #[allow(non_camel_case_types)]
         impl<#(#generics),*> ::core::ops::Drop for __PoisonOnUnwind<'_, #(#generics),*> {
             fn drop(&mut self) {
-                self.0.as_mut().poison();
+                #guard_poison
             }
         }
     }

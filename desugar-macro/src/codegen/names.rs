@@ -154,7 +154,7 @@ impl Names {
     pub(super) fn field_ty(&self, binding: BindingId) -> proc_macro2::TokenStream {
         let ty = self.ty(binding);
         if self.pinned[binding] {
-            quote::quote!(__Pinned<#ty>)
+            quote::quote!(__InSlot<#ty>)
         } else {
             quote::quote!(#ty)
         }

@@ -42,18 +42,23 @@ use syn::{Expr, Pat};
 
 use super::names::Names;
 use super::resume::hidden;
-use crate::analysis::{Analysis, Declaration, Pins};
+use crate::analysis::{Analysis, BindingId, Declaration, Pins};
 
 /// Rewrites the body so that it reaches each pinned local in its slot.
-pub(crate) fn rewrite(body: &mut syn::Block, pins: &Pins, function: &Ident) {
+///
+/// Records in `pins.moved` the locals it moves out somewhere.
+pub(crate) fn rewrite(body: &mut syn::Block, pins: &mut Pins, function: &Ident) {
     if !pins.slots.is_empty() {
         let slots = super::names::slots(function);
-        Rewriter {
+        let mut rewriter = Rewriter {
             pins,
             slots,
             bound: None,
-        }
-        .visit_block_mut(body);
+            moved: Vec::new(),
+        };
+        rewriter.visit_block_mut(body);
+        let moved = rewriter.moved;
+        pins.moved.extend(moved);
     }
 }
 
@@ -64,6 +69,8 @@ struct Rewriter<'p> {
     /// Inside a closure or `async` block: the pinned names it uses, bound
     /// to their places just outside it.
     bound: Option<Vec<Ident>>,
+    /// The pinned bindings moved out somewhere.
+    moved: Vec<BindingId>,
 }
 
 impl Rewriter<'_> {
@@ -111,14 +118,18 @@ impl Rewriter<'_> {
 impl Rewriter<'_> {
     /// The pinned local `expr` names, if it is one.
     fn pinned(&self, expr: &Expr) -> Option<Ident> {
+        self.pinned_binding(expr).map(|(ident, _)| ident)
+    }
+
+    fn pinned_binding(&self, expr: &Expr) -> Option<(Ident, BindingId)> {
         if let Expr::Path(path) = expr
             && let Some(ident) = path.path.get_ident()
-            && self
+            && let Some(&binding) = self
                 .pins
                 .mentions
-                .contains_key(&(std::ptr::from_ref(ident) as usize))
+                .get(&(std::ptr::from_ref(ident) as usize))
         {
-            return Some(ident.clone());
+            return Some((ident.clone(), binding));
         }
         None
     }
@@ -129,8 +140,9 @@ impl Rewriter<'_> {
     /// a returned or assigned value, a tail, a field of a new value; a
     /// scrutinee may bind only parts of it, and is left in place.
     fn operand(&mut self, expr: &mut Expr) {
-        match self.pinned(expr) {
-            Some(ident) if self.bound.is_none() => {
+        match self.pinned_binding(expr) {
+            Some((ident, binding)) if self.bound.is_none() => {
+                self.moved.push(binding);
                 // SAFETY: see `take`.
                 *expr = syn::parse_quote!(unsafe { #ident.take() });
             }
@@ -285,6 +297,56 @@ impl VisitMut for Rewriter<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
+/// For a future made after its state is stored (see `resume::lending_suspend`):
+/// the pinned locals' handles are parked in the state by then, so their
+/// places are taken before, as pointers, and `unsafe { x.place() }` in
+/// `operand` becomes `unsafe { &mut *__pre_x }`. Returns the statements that
+/// take them.
+pub(super) fn places_before_storing(operand: &mut Expr) -> Vec<syn::Stmt> {
+    struct Places(Vec<Ident>);
+    impl VisitMut for Places {
+        fn visit_expr_mut(&mut self, expr: &mut Expr) {
+            if let Expr::Unsafe(block) = expr
+                && let [syn::Stmt::Expr(Expr::MethodCall(call), None)] = &block.block.stmts[..]
+                && call.method == "place"
+                && call.args.is_empty()
+                && let Expr::Path(path) = &*call.receiver
+                && let Some(ident) = path.path.get_ident()
+            {
+                if !self.0.contains(ident) {
+                    self.0.push(ident.clone());
+                }
+                let pointer = pre_name(ident);
+                // SAFETY: see `place`.
+                *expr = syn::parse_quote!(unsafe { &mut *#pointer });
+                return;
+            }
+            visit_mut::visit_expr_mut(self, expr);
+        }
+    }
+    let mut places = Places(Vec::new());
+    places.visit_expr_mut(operand);
+    places
+        .0
+        .iter()
+        .map(|ident| {
+            let pointer = pre_name(ident);
+            syn::parse_quote! {
+                // SAFETY: see `place`; a pointer, as the handle is parked next.
+                let #pointer: *mut _ = unsafe { #ident.place() };
+            }
+        })
+        .collect()
+}
+
+fn pre_name(ident: &Ident) -> Ident {
+    quote::format_ident!(
+        "__pre_{}",
+        ident.to_string().trim_start_matches("r#"),
+        span = proc_macro2::Span::mixed_site()
+    )
+}
+
 /// The reference a closure that names pinned `ident` captures instead.
 fn place_name(ident: &Ident) -> Ident {
     quote::format_ident!(
@@ -306,20 +368,38 @@ fn fill(slots: &Ident, slot: &Ident, value: &impl quote::ToTokens) -> Expr {
 }
 
 /// The function that hands out a slot, empty: `text_slot`.
-fn slot_fn(slot: &Ident) -> Ident {
+pub(super) fn slot_fn(slot: &Ident) -> Ident {
     quote::format_ident!("{}_slot", slot)
 }
 
 /// The statements at the top of the `Start` arm that move the pinned
 /// parameters into their slots.
+///
+/// Parameters are dropped in the reverse of their order, so from the first
+/// pinned one on, the others are declared again too, in order.
 pub(super) fn params(analysis: &Analysis, names: &Names) -> TokenStream {
-    let stmts = analysis.params.iter().filter_map(|param| {
-        let slot = analysis.pins.slot(param.binding)?;
-        let field = &param.field;
-        let slots = names.slots.as_ref()?;
-        let fill = fill(slots, slot, field);
-        Some(quote!(let #field = #fill;))
-    });
+    let Some(slots) = &names.slots else {
+        return TokenStream::new();
+    };
+    let stmts = analysis
+        .params
+        .iter()
+        .skip_while(|param| analysis.pins.slot(param.binding).is_none())
+        .map(|param| {
+            let field = &param.field;
+            match analysis.pins.slot(param.binding) {
+                Some(slot) => {
+                    let fill = fill(slots, slot, field);
+                    quote!(let #field = #fill;)
+                }
+                None => {
+                    let mutability = analysis.bindings[param.binding]
+                        .mutable
+                        .then(|| quote!(mut));
+                    quote!(let #mutability #field = #field;)
+                }
+            }
+        });
     quote!(#(#stmts)*)
 }
 
@@ -342,12 +422,20 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
     let Some(slots) = &names.slots else {
         return TokenStream::new();
     };
-    let (fields, types): (Vec<&Ident>, Vec<&Ident>) = analysis
-        .pins
+    let pins = &analysis.pins;
+    let fields: Vec<&Ident> = pins.slots.iter().map(|(_, slot, _)| slot).collect();
+    let types: Vec<&Ident> = pins.slots.iter().map(|(b, ..)| names.ty(*b)).collect();
+    let flags: Vec<TokenStream> = pins
         .slots
         .iter()
-        .map(|(binding, slot, _)| (slot, names.ty(*binding)))
-        .unzip();
+        .map(|(b, ..)| {
+            if pins.moved.contains(b) {
+                quote!(bool)
+            } else {
+                quote!(())
+            }
+        })
+        .collect();
     let accessors: Vec<Ident> = fields.iter().map(|f| slot_fn(f)).collect();
     let doc = format!(
         " The locals of `{function}` that are borrowed across an `.await`: each stays in its \
@@ -357,7 +445,7 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
         #[doc = #doc]
         #[allow(non_camel_case_types, non_snake_case)]
         struct #slots<#(#types),*> {
-            #(#fields: __Slot<#types>,)*
+            #(#fields: __Slot<#types, #flags>,)*
         }
 
         #[allow(non_camel_case_types, non_snake_case)]
@@ -368,67 +456,123 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
             }
 
             #(
-                /// The slot, empty, about to be filled where the local is declared.
+                /// The local's slot, to fill where the local is declared, or to take its
+                /// handle back from a state.
                 ///
                 /// # Safety
                 ///
-                /// `this` points to the slots of a pinned future, which outlives the handle
-                /// `fill` returns, and this slot holds no value now (its last handle was
-                /// dropped).
-                unsafe fn #accessors(this: *mut Self) -> __Fill<#types> {
+                /// `this` points to the slots of a pinned future, which outlives what the
+                /// slot hands out.
+                unsafe fn #accessors(this: *mut Self) -> __SlotRef<#types, #flags> {
                     // SAFETY: `this` is valid (see above); nothing is read.
-                    __Fill(unsafe { &raw mut (*this).#fields })
+                    __SlotRef(unsafe { &raw mut (*this).#fields })
                 }
             )*
         }
 
-        /// The place of a pinned local, and whether its value was moved out (a native
-        /// `async fn` keeps that bit as a drop flag).
-        struct __Slot<T> {
+        /// Where a pinned local lies, and, if the body ever moves it out, whether it has been
+        /// (`M` is `bool`; else `()`): the drop flag a native `async fn` keeps.
+        struct __Slot<T, M> {
             value: ::core::mem::MaybeUninit<T>,
-            moved: bool,
+            moved: M,
         }
 
-        impl<T> __Slot<T> {
-            const EMPTY: Self = Self { value: ::core::mem::MaybeUninit::uninit(), moved: true };
+        impl<T, M: __Flag> __Slot<T, M> {
+            const EMPTY: Self = Self { value: ::core::mem::MaybeUninit::uninit(), moved: M::MOVED };
         }
 
-        /// An empty slot: `fill` moves the local in and returns its handle.
-        struct __Fill<T>(*mut __Slot<T>);
-
-        impl<T> __Fill<T> {
-            fn fill(self, value: T) -> __Pinned<T> {
-                // SAFETY: the contract of the `_slot` function that made `self`: the slot is
-                // valid and empty.
-                let slot = unsafe { &mut *self.0 };
-                slot.value.write(value);
-                slot.moved = false;
-                __Pinned(::core::ptr::NonNull::from(slot))
+        /// A drop flag, or none for a local that is never moved out.
+        trait __Flag: Copy {
+            const MOVED: Self;
+            const THERE: Self;
+            fn is_moved(self) -> bool;
+        }
+        impl __Flag for bool {
+            const MOVED: Self = true;
+            const THERE: Self = false;
+            fn is_moved(self) -> bool {
+                self
+            }
+        }
+        impl __Flag for () {
+            const MOVED: Self = ();
+            const THERE: Self = ();
+            fn is_moved(self) -> bool {
+                false
             }
         }
 
-        /// A pinned local: a pointer to its slot, whose value it owns. The states hold this
-        /// handle where they would hold the local, and dropping it drops the value in place.
-        struct __Pinned<T>(::core::ptr::NonNull<__Slot<T>>);
+        /// A slot, as the function reaches it (see the `_slot` functions).
+        struct __SlotRef<T, M>(*mut __Slot<T, M>);
 
-        #[allow(dead_code, reason = "a body that never moves or assigns a pinned local uses only `place`")]
-        impl<T> __Pinned<T> {
+        impl<T, M: __Flag> __SlotRef<T, M> {
+            /// Moves the local into its slot, which is empty (its last handle was dropped, or
+            /// the future is new): the handle owns it from now on.
+            fn fill(self, value: T) -> __Pinned<T, M> {
+                // SAFETY: the `_slot` function's contract: the slot is valid; the body declares
+                // the local once per scope, so nothing else owns it.
+                let slot = unsafe { &mut *self.0 };
+                slot.value.write(value);
+                slot.moved = M::THERE;
+                __Pinned(::core::ptr::NonNull::from(slot))
+            }
+
+            /// The handle back from a state that held the local, as its marker says.
+            fn unpark(self, _: __InSlot<T>) -> __Pinned<T, M> {
+                // SAFETY: the `_slot` function's contract: the slot is valid.
+                __Pinned(unsafe { ::core::ptr::NonNull::new_unchecked(self.0) })
+            }
+
+            /// Drops the local of a state that is dropped (on cancellation, or when a poll
+            /// panics), at its place in the state's drop order.
+            fn drop_parked(self, parked: __InSlot<T>) {
+                ::core::mem::drop(self.unpark(parked));
+            }
+        }
+
+        /// What a state holds for a pinned local: nothing but the type (for `Send` and
+        /// `Sync`). The local is in its slot; this says the state owns it.
+        struct __InSlot<T>(::core::marker::PhantomData<T>);
+
+        /// A pinned local, as the running code holds it: a pointer to its slot, whose value it
+        /// owns. Dropping it drops the value in place, at the end of the local's scope.
+        struct __Pinned<T, M: __Flag>(::core::ptr::NonNull<__Slot<T, M>>);
+
+        #[allow(dead_code, reason = "a body that never assigns a pinned local uses only `place`")]
+        impl<T, M: __Flag> __Pinned<T, M> {
             /// The local, where it lies, for as long as the caller says.
             ///
             /// # Safety
             ///
-            /// The reference must not be used after the handle is dropped, nor after the
-            /// value is moved out (unless it is `Copy`). The macro only writes calls whose
-            /// borrows rustc checked in the body's native twin, where the handle's scope is
-            /// the local's.
+            /// The reference must not be used after the local's scope ends, nor after its value
+            /// is moved out (unless it is `Copy`). The macro only writes calls whose borrows
+            /// rustc checked in the body's native twin.
             #[allow(clippy::mut_from_ref)]
             unsafe fn place<'__a>(&self) -> &'__a mut T {
-                // SAFETY: the slot is valid while the handle lives.
+                // SAFETY: the slot is valid while the local is in scope.
                 let value = unsafe { &raw mut (*self.0.as_ptr()).value };
                 // SAFETY: filled by `fill`; see above for how long the reference lives.
                 unsafe { &mut *value.cast::<T>() }
             }
 
+            /// Hands the local to a state: the handle becomes a marker, and the value stays.
+            fn park(self) -> __InSlot<T> {
+                ::core::mem::forget(self);
+                __InSlot(::core::marker::PhantomData)
+            }
+
+            /// `local = value`: drops the old value, unless it was moved out, then stores.
+            ///
+            /// # Safety
+            ///
+            /// Nothing borrows the value; rustc checks that in the native twin.
+            unsafe fn assign(&self) -> __Assign<'_, T, M> {
+                __Assign(self)
+            }
+        }
+
+        #[allow(dead_code, reason = "a body that never moves a pinned local out does not take")]
+        impl<T> __Pinned<T, bool> {
             /// Moves the value out (copies it, for a `Copy` type), as a native use by value.
             ///
             /// # Safety
@@ -437,39 +581,30 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
             /// one; rustc checks that in the native twin.
             unsafe fn take(&self) -> T {
                 let slot = self.0.as_ptr();
-                // SAFETY: the slot is valid while the handle lives; marked moved, its value is
-                // left to whoever takes it, not to `drop`.
+                // SAFETY: the slot is valid while the local is in scope; marked moved, its value
+                // is left to whoever takes it, not to `drop`.
                 unsafe { (*slot).moved = true };
                 // SAFETY: as above.
                 let value = unsafe { &raw const (*slot).value };
                 // SAFETY: filled by `fill`, and not moved out before (`take`'s contract).
                 unsafe { value.cast::<T>().read() }
             }
-
-            /// `local = value`: drops the old value, unless it was moved out, then stores.
-            ///
-            /// # Safety
-            ///
-            /// Nothing borrows the value; rustc checks that in the native twin.
-            unsafe fn assign(&self) -> __Assign<'_, T> {
-                __Assign(self)
-            }
         }
 
         /// The left side of an assignment to a pinned local: `with` takes the right side,
         /// evaluated after it, as native assignment evaluates it.
-        struct __Assign<'__a, T>(&'__a __Pinned<T>);
+        struct __Assign<'__a, T, M: __Flag>(&'__a __Pinned<T, M>);
 
         #[allow(dead_code, reason = "used only by a body that assigns a pinned local")]
-        impl<T> __Assign<'_, T> {
+        impl<T, M: __Flag> __Assign<'_, T, M> {
             fn with(self, value: T) {
                 let slot = (self.0).0.as_ptr();
-                // SAFETY: the slot is valid while the handle lives, and nothing borrows its
+                // SAFETY: the slot is valid while the local is in scope, and nothing borrows its
                 // value (`assign`'s contract).
-                let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, false) };
+                let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, M::THERE) };
                 // SAFETY: as above.
                 let place = unsafe { &raw mut (*slot).value }.cast::<T>();
-                if moved {
+                if moved.is_moved() {
                     // SAFETY: moved out: there is nothing to drop.
                     unsafe { place.write(value) };
                 } else {
@@ -479,12 +614,13 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
             }
         }
 
-        impl<T> ::core::ops::Drop for __Pinned<T> {
+        impl<T, M: __Flag> ::core::ops::Drop for __Pinned<T, M> {
             fn drop(&mut self) {
                 let slot = self.0.as_ptr();
-                // SAFETY: the slot is valid while the handle lives; marked moved, it is empty.
-                let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, true) };
-                if !moved {
+                // SAFETY: the slot is valid while the local is in scope; marked moved, it is
+                // empty.
+                let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, M::MOVED) };
+                if !moved.is_moved() {
                     // SAFETY: as above.
                     let value = unsafe { &raw mut (*slot).value }.cast::<T>();
                     // SAFETY: the handle owns the value; it is dropped once, in place.
@@ -493,19 +629,15 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
             }
         }
 
-        // SAFETY: the handle owns a `T` (elsewhere): it is `Send`/`Sync` as `T` is.
-        unsafe impl<T: ::core::marker::Send> ::core::marker::Send for __Pinned<T> {}
-        // SAFETY: as above.
-        unsafe impl<T: ::core::marker::Sync> ::core::marker::Sync for __Pinned<T> {}
 
         /// `{name}` and `{name:?}` in a format string name the handle: show the local.
-        impl<T: ::core::fmt::Display> ::core::fmt::Display for __Pinned<T> {
+        impl<T: ::core::fmt::Display, M: __Flag> ::core::fmt::Display for __Pinned<T, M> {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 // SAFETY: borrowed only for this call.
                 ::core::fmt::Display::fmt(unsafe { self.place() }, f)
             }
         }
-        impl<T: ::core::fmt::Debug> ::core::fmt::Debug for __Pinned<T> {
+        impl<T: ::core::fmt::Debug, M: __Flag> ::core::fmt::Debug for __Pinned<T, M> {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 // SAFETY: borrowed only for this call.
                 ::core::fmt::Debug::fmt(unsafe { self.place() }, f)

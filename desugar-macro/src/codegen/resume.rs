@@ -228,6 +228,8 @@ impl<'a> Emitter<'a> {
         } else {
             take
         };
+        let unpark = self.unpark(&point.carried);
+        let take = quote!(#take #unpark);
         match point.kind {
             PointKind::Await(k) => {
                 let source = &self.lowered.awaits[k].source;
@@ -255,6 +257,40 @@ impl<'a> Emitter<'a> {
                 }
             },
         }
+    }
+
+    /// The pinned locals' handles back from their markers, after `take`.
+    /// Locals are dropped in the reverse of their declaration, so from the
+    /// first pinned one on, the locals of the function's scope are declared
+    /// again in order; the others are declared again in their own scopes.
+    fn unpark(&self, carried: &[usize]) -> TokenStream {
+        let Some(slots) = &self.names.slots else {
+            return TokenStream::new();
+        };
+        let pointer = hidden("__slots");
+        let stmts = carried
+            .iter()
+            .rev()
+            .skip_while(|&&b| !self.names.is_pinned(b))
+            .filter_map(|&b| {
+                let binding = &self.analysis.bindings[b];
+                let ident = &binding.ident;
+                match self.analysis.pins.slot(b) {
+                    Some(slot) => {
+                        let at = super::pinned::slot_fn(slot);
+                        Some(quote! {
+                            // SAFETY: the slots of this future, which is pinned.
+                            let #ident = unsafe { #slots::#at(#pointer) }.unpark(#ident);
+                        })
+                    }
+                    None if binding.scope == Scope::Top => {
+                        let mutability = binding.mutable.then(|| quote!(mut));
+                        Some(quote!(let #mutability #ident = #ident;))
+                    }
+                    None => None,
+                }
+            });
+        quote!(#(#stmts)*)
     }
 
     /// `field: [mut] name` for destructuring a state, `mut` only where the
@@ -327,7 +363,10 @@ impl<'a> Emitter<'a> {
         let fields = self.analysis.points[p].carried.iter().map(|&b| {
             let field = self.names.field(b);
             let ident = &self.analysis.bindings[b].ident;
-            if field == ident {
+            if self.names.is_pinned(b) {
+                // The value stays in its slot; the state gets the marker.
+                quote!(#field: #ident.park())
+            } else if field == ident {
                 quote!(#ident)
             } else {
                 quote!(#field: #ident)
@@ -416,6 +455,8 @@ impl<'a> Emitter<'a> {
         }
         let mut operand = operand;
         InPlace(&idents).visit_expr_mut(&mut operand);
+        // A pinned local's handle goes into the state too: take its place first.
+        let prepare = super::pinned::places_before_storing(&mut operand);
         let (state_var, slot) = (hidden("__state"), hidden("__slot"));
         let pointers: Vec<Ident> = (0..idents.len())
             .map(|i| hidden(&format!("__borrowed{i}")))
@@ -447,7 +488,7 @@ impl<'a> Emitter<'a> {
             #slot.write(#make);
         };
         let own = quote!(__awaitee: ::core::mem::MaybeUninit::uninit(),);
-        let mut transition = self.transition(p, Vec::new(), own, note);
+        let mut transition = self.transition(p, prepare, own, note);
         // The future is made after the state is stored: put those statements
         // just before the `continue`.
         if let Expr::Block(block) = &mut transition {

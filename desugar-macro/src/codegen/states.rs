@@ -297,6 +297,7 @@ pub(super) fn items(
                 }
             }
         });
+    let poison = poison(names, analysis);
     let unit = quote!();
     let drop_awaitee_match = if await_variants.is_empty() {
         unit.to_token_stream()
@@ -363,16 +364,7 @@ pub(super) fn items(
                 ::core::mem::replace(this, Self::Poisoned)
             }
 
-            /// Drops everything the state holds in a native future's order (the awaited future,
-            /// then the locals, innermost first) and leaves `Poisoned`: on cancellation and when
-            /// a poll panics.
-            fn poison(self: ::core::pin::Pin<&mut Self>) {
-                // SAFETY: dropping in place and overwriting does not move the state.
-                let this = unsafe { self.get_unchecked_mut() };
-                // SAFETY: `this` is overwritten right after, so the awaitee is not dropped twice.
-                unsafe { this.drop_awaitee() };
-                *this = Self::Poisoned;
-            }
+            #poison
 
             #(#lend_methods)*
 
@@ -397,6 +389,74 @@ pub(super) fn items(
                 });
                 #drop_awaitee_match
                 ::core::mem::forget(guard);
+            }
+        }
+    }
+}
+
+/// `poison`: drops everything the state holds, in order, and leaves
+/// `Poisoned`. With pinned locals it also takes the slots, and a state
+/// that holds one drops its fields one by one, the pinned ones in their
+/// slots, so that the order is still the native one.
+fn poison(names: &Names, analysis: &Analysis) -> TokenStream {
+    let doc = quote! {
+        /// Drops everything the state holds in a native future's order (the awaited future,
+        /// then the locals, innermost first) and leaves `Poisoned`: on cancellation and when
+        /// a poll panics.
+    };
+    let Some(slots) = &names.slots else {
+        return quote! {
+            #doc
+            fn poison(self: ::core::pin::Pin<&mut Self>) {
+                // SAFETY: dropping in place and overwriting does not move the state.
+                let this = unsafe { self.get_unchecked_mut() };
+                // SAFETY: `this` is overwritten right after, so the awaitee is not dropped twice.
+                unsafe { this.drop_awaitee() };
+                *this = Self::Poisoned;
+            }
+        };
+    };
+    let slot_types = analysis.pins.slots.iter().map(|(b, ..)| names.ty(*b));
+    let pointer = quote::format_ident!("__slots");
+    let arms = analysis.points.iter().enumerate().filter_map(|(p, point)| {
+        if !point.carried.iter().any(|&b| names.is_pinned(b)) {
+            return None;
+        }
+        let variant = &names.variants[p];
+        let fields: Vec<_> = point.carried.iter().map(|&b| names.field(b)).collect();
+        let drops = point.carried.iter().map(|&b| {
+            let field = names.field(b);
+            match analysis.pins.slot(b) {
+                Some(slot) => {
+                    let at = super::pinned::slot_fn(slot);
+                    quote! {
+                        // SAFETY: the caller's slots, which this local is in.
+                        unsafe { #slots::#at(#pointer) }.drop_parked(#field);
+                    }
+                }
+                None => quote!(::core::mem::drop(#field);),
+            }
+        });
+        Some(quote! {
+            Self::#variant { #(#fields,)* .. } => { #(#drops)* }
+        })
+    });
+    quote! {
+        #doc
+        ///
+        /// # Safety
+        ///
+        /// `__slots` points to the slots of the future this state is in.
+        unsafe fn poison(self: ::core::pin::Pin<&mut Self>, #pointer: *mut #slots<#(#slot_types),*>) {
+            // SAFETY: dropping in place and overwriting does not move the state.
+            let this = unsafe { self.get_unchecked_mut() };
+            // SAFETY: `this` is overwritten right after, so the awaitee is not dropped twice.
+            unsafe { this.drop_awaitee() };
+            #[allow(clippy::single_match, reason = "one arm per state holding a pinned local")]
+            match ::core::mem::replace(this, Self::Poisoned) {
+                #(#arms)*
+                // Dropped by the enum's own drop glue, in field order.
+                _ => {}
             }
         }
     }
