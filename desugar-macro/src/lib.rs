@@ -87,13 +87,27 @@
 //! }
 //! ```
 //!
-//! A local that is borrowed by something alive across an `.await` (the
-//! awaited future itself, as in `read(&mut buf).await`, or a reference kept
-//! in a local) does not compile yet: the state moves its locals out while
-//! the body runs. And since the macro cannot see types, a local that may
-//! have been moved before an `.await` and is not used after it is dropped
-//! at the suspension point if it was not moved. The project README lists
-//! these limits.
+//! A local that something alive across an `.await` borrows (`for x in &v`,
+//! `let tail = &text[1..]`, a lock guard) stays in place in the pinned
+//! future, in a slot of its own; its borrows are checked by rustc in a
+//! never-run native copy of the body. Such a local cannot be moved into an
+//! `async move` block:
+//!
+//! ```compile_fail
+//! # async fn tick() {}
+//! #[desugar_macro::desugar]
+//! async fn hand_over() -> usize {
+//!     let items = vec![1, 2, 3];
+//!     let view = &items;
+//!     tick().await;
+//!     let n = view.len();
+//!     n + async move { items.len() }.await
+//! }
+//! ```
+//!
+//! And since the macro cannot see types, a local that may have been moved
+//! before an `.await` and is not used after it is dropped at the suspension
+//! point if it was not moved. The project README lists these limits.
 #![forbid(unsafe_code)]
 
 mod analysis;

@@ -3,7 +3,8 @@
 //! [`scope`] resolves every name in the lowered body to the binding it
 //! refers to and records, for each await point, the bindings in scope
 //! there. [`liveness`] then decides which of those the state suspended at
-//! that point stores.
+//! that point stores, and [`pinning`] which locals must not move because
+//! something stored borrows them.
 
 mod liveness;
 mod pinning;

@@ -25,8 +25,10 @@
 //! ```
 //!
 //! [`states`] writes the enums, [`frame`] the future type, [`resume`] the
-//! arms of `poll`, [`try_op`] the helpers behind `?`, and [`names`] chooses
-//! every generated name.
+//! arms of `poll`, [`pinned`] the slots of locals borrowed across an
+//! `.await` (and the native twin of the body that checks those borrows),
+//! [`try_op`] the helpers behind `?`, and [`names`] chooses every generated
+//! name.
 
 mod flow;
 mod forward;

@@ -11,12 +11,21 @@
 //!
 //! The future is pinned once polled, so a slot never moves. The local is
 //! written into its slot where the body declares it (`let text = ..;`
-//! becomes `let text = unsafe { __Slot::at(slot) }.fill(..);`), and what
-//! the states hand on from then on is a *handle*, `__Pinned<Text>`: a
-//! pointer to the slot that drops the value in place when it is itself
-//! dropped. So the handle goes wherever the local would have gone (into
-//! the states that hold it, and out of scope where the local's scope
-//! ends), and the drop happens exactly where the local's would.
+//! becomes `let text = unsafe { __ExampleSlots::text_slot(__slots) }
+//! .fill(..);`), and from then on the running code holds a *handle*,
+//! `__Pinned<Text, _>`: a pointer to the slot that drops the value in place
+//! when it is itself dropped, so the drop happens exactly where the local's
+//! scope ends. A state holds no pointer: where it would hold the local it
+//! holds `__InSlot<Text>`, a zero-sized marker (`park`), and the handle is
+//! made again from the slot when the state is resumed (`unpark`). Dropping
+//! a state (cancellation, a panic) drops its locals one by one, the pinned
+//! ones in their slots, in the native order (`states::poison`).
+//!
+//! A slot also keeps a drop flag if the body moves the local out somewhere
+//! (`drop(text)`, `return text`): such a use takes the value out
+//! (`take`), and the flag keeps the handle from dropping it again, as a
+//! native `async fn`'s drop flag does. An assignment (`text = ..`) drops
+//! the old value unless it was moved out (`assign`).
 //!
 //! Each name of the local in the body becomes `(*unsafe { text.place() })`:
 //! the value in the slot, reached through a reference whose lifetime rustc

@@ -25,6 +25,11 @@
 //! `project_replace`, written out, with `Poisoned` doubling as the
 //! placeholder.
 //!
+//! A local that another held local borrows (see `analysis::pinning`) is not
+//! moved at all: it stays in its slot in the future, and a state holds a
+//! zero-sized marker in its place (see `pinned`), which `poison` drops in
+//! the slot, in order.
+//!
 //! A future that borrows locals (`read(&mut buf).await`) is made after
 //! they are stored: the state is stored with an empty awaitee slot, a
 //! `lend_awaitN` method hands out the slot and pointers to those locals
