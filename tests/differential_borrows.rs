@@ -356,6 +356,16 @@ mod held_borrows {
         }
         with ();
 
+        /// A method named like a borrow (`first`) on a local bound by a pattern, whose
+        /// result is copied: no borrow is kept, so the local need not stay in place.
+        async fn method_guess_dropped_for_pattern_local() -> u32 {
+            let (items, extra) = (vec![3, 1, 2], 1);
+            let first = items.first().copied();
+            leaf("tick", ()).await;
+            first.unwrap_or(0) + extra + items.len() as u32
+        }
+        with ();
+
         /// The output borrows the local it was given, and is used at once.
         async fn output_borrows_local_used_at_once() -> u32 {
             let items = vec![7, 8];

@@ -135,7 +135,15 @@ pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysi
     let mut pinned = vec![false; resolved.bindings.len()];
     let (carried, unassigned) = loop {
         let (carried, unassigned) = liveness::carried(&resolved, &pinned);
-        let more = pinning::pinned(&resolved, &carried);
+        let mut more = pinning::pinned(&resolved, &carried);
+        for (binding, pin) in more.iter_mut().enumerate() {
+            if *pin
+                && !pinning::explicit(&resolved, binding)
+                && pinning::unsupported(&resolved, binding).is_some()
+            {
+                *pin = false;
+            }
+        }
         if more.iter().zip(&pinned).all(|(m, p)| !m || *p) {
             break (carried, unassigned);
         }

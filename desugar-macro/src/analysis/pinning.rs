@@ -56,7 +56,7 @@ pub(super) fn pinned(resolved: &Resolved, carried: &[Vec<BindingId>]) -> Vec<boo
     // `x` (`let first = first(&items).await;`): `x` stays in place.
     for derivation in &resolved.derivations {
         for mention in &resolved.mentions[derivation.mentions.clone()] {
-            if mention.pins
+            if mention.pins()
                 && mention.in_await
                 && !mention.through_deref
                 && !resolved.shared_refs.contains(&mention.binding)
@@ -93,7 +93,7 @@ fn borrows(resolved: &Resolved) -> Vec<BTreeSet<BindingId>> {
                 if mention.binding == binding {
                     continue;
                 }
-                if mention.pins && !mention.through_deref {
+                if mention.pins() && !mention.through_deref {
                     direct[binding].insert(mention.binding);
                 } else {
                     through[binding].insert(mention.binding);
@@ -118,6 +118,17 @@ fn borrows(resolved: &Resolved) -> Vec<BTreeSet<BindingId>> {
             return all;
         }
     }
+}
+
+/// Whether the body borrows `binding` with `&` or `&mut` somewhere: then a
+/// guess that it must be pinned is a good one, and if it cannot be, that is
+/// an error. A guess from a method's name alone (`x.first()`) that cannot
+/// be kept is dropped instead: if the borrow is really kept, rustc says so.
+pub(super) fn explicit(resolved: &Resolved, binding: BindingId) -> bool {
+    resolved
+        .mentions
+        .iter()
+        .any(|m| m.binding == binding && m.pins_explicitly())
 }
 
 /// Why a pinned binding cannot be kept in place, if it cannot.

@@ -57,7 +57,9 @@ pub(super) struct Mention {
     pub(super) through_deref: bool,
     /// A borrow of the binding itself whose result may be kept: `&x`,
     /// `&mut x.field`, `x.iter()` (see [`borrows_receiver`]).
-    pub(super) pins: bool,
+    pins: bool,
+    /// Of those, an explicit one: `&x`, `&mut x.field`, not a method call.
+    explicit: bool,
     /// Inside a `move` closure or `async move` block, which takes it.
     pub(super) in_move: bool,
     /// Inside the operand of an `.await`: a borrow there may be kept by
@@ -72,6 +74,18 @@ pub(super) struct Mention {
     pub(super) position: usize,
     pub(super) may_move: bool,
     pub(super) loops: Vec<usize>,
+}
+
+impl Mention {
+    /// Whether the binding is borrowed here so that the result may be kept.
+    pub(super) fn pins(&self) -> bool {
+        self.pins
+    }
+
+    /// Whether that borrow is written out, `&x` or `&mut x.field`.
+    pub(super) fn pins_explicitly(&self) -> bool {
+        self.pins && self.explicit
+    }
 }
 
 /// An await point as liveness sees it.
@@ -259,6 +273,8 @@ struct Resolver {
     shared_refs: Vec<BindingId>,
     /// The names (by address) borrowed so that the result may be kept.
     pinning: std::collections::HashSet<usize>,
+    /// Of those, the ones borrowed with `&` or `&mut`.
+    explicit: std::collections::HashSet<usize>,
     /// Inside an expression whose borrows cannot be kept (`Iterator::next`).
     unpinned: usize,
     /// How many `.await` operands surround the current position.
@@ -339,6 +355,7 @@ impl Resolver {
                 position,
                 may_move: use_ == Use::Value || self.moves > 0,
                 pins: site.is_some_and(|site| self.pinning.contains(&site)),
+                explicit: site.is_some_and(|site| self.explicit.contains(&site)),
                 in_move: self.moves > 0,
                 in_await: self.awaiting > 0,
                 in_macro: self.in_macro,
@@ -564,6 +581,11 @@ impl Resolver {
             }
             Expr::Reference(r) => {
                 self.pin_root(&r.expr);
+                if let Some(root) = place_root(&r.expr)
+                    && self.unpinned == 0
+                {
+                    self.explicit.insert(std::ptr::from_ref(root) as usize);
+                }
                 self.expr(&r.expr, Use::Lend);
             }
             Expr::RawAddr(r) => self.expr(&r.expr, Use::Lend),
@@ -611,6 +633,7 @@ impl Resolver {
                         lends: false,
                         through_deref: false,
                         pins: false,
+                        explicit: false,
                         in_move: false,
                         in_await: false,
                         in_macro: None,
@@ -936,6 +959,18 @@ fn inline_format_args(literal: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// The binding a place starts from: `x` in `x.a[i]`.
+fn place_root(place: &Expr) -> Option<&Ident> {
+    match place {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        Expr::Field(field) => place_root(&field.base),
+        Expr::Index(index) => place_root(&index.expr),
+        Expr::Paren(paren) => place_root(&paren.expr),
+        Expr::Group(group) => place_root(&group.expr),
+        _ => None,
+    }
 }
 
 /// Whether `func` is the path `Iterator::next` (as `::core::iter::Iterator::next`).
