@@ -366,6 +366,24 @@ mod held_borrows {
         }
         with ();
 
+        /// A closure that borrows a local, kept across an await.
+        async fn closure_kept_across_await() -> usize {
+            let items = vec![1, 2, 3];
+            let count = || items.len();
+            leaf("tick", ()).await;
+            count() + items.len()
+        }
+        with ();
+
+        /// An `async` block that borrows a local, made before an await and awaited after.
+        async fn async_block_kept_across_await() -> u32 {
+            let base = Noisy::new("base");
+            let later = async { base.touch(); leaf("inner", 2).await };
+            leaf("tick", ()).await;
+            later.await + 1
+        }
+        with ();
+
         /// The output borrows the local it was given, and is used at once.
         async fn output_borrows_local_used_at_once() -> u32 {
             let items = vec![7, 8];

@@ -137,9 +137,16 @@ pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysi
         let (carried, unassigned) = liveness::carried(&resolved, &pinned);
         let mut more = pinning::pinned(&resolved, &carried);
         for (binding, pin) in more.iter_mut().enumerate() {
+            // Only a local some state holds has a place in the frame (one
+            // declared inside a closure or `async` block is that one's).
+            let held = resolved
+                .sites
+                .iter()
+                .any(|(_, s)| s.in_scope.contains(&binding));
             if *pin
-                && !pinning::explicit(&resolved, binding)
-                && pinning::unsupported(&resolved, binding).is_some()
+                && (!held
+                    || (!pinning::explicit(&resolved, binding)
+                        && pinning::unsupported(&resolved, binding).is_some()))
             {
                 *pin = false;
             }

@@ -354,8 +354,12 @@ impl Resolver {
                 site,
                 position,
                 may_move: use_ == Use::Value || self.moves > 0,
-                pins: site.is_some_and(|site| self.pinning.contains(&site)),
-                explicit: site.is_some_and(|site| self.explicit.contains(&site)),
+                // A closure or `async` block that is not `move` borrows what
+                // it names, for as long as it lives.
+                pins: site.is_some_and(|site| self.pinning.contains(&site))
+                    || (self.captures > 0 && self.moves == 0),
+                explicit: site.is_some_and(|site| self.explicit.contains(&site))
+                    || (self.captures > 0 && self.moves == 0),
                 in_move: self.moves > 0,
                 in_await: self.awaiting > 0,
                 in_macro: self.in_macro,
