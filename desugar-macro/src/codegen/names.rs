@@ -88,10 +88,13 @@ impl Names {
         }
 
         // The locals some state holds, in declaration order.
+        // (A pinned local is held by some state; its slot needs a type even
+        // if that ever changed.)
         let mut held: Vec<BindingId> = analysis
             .points
             .iter()
             .flat_map(|p| p.carried.iter().copied())
+            .chain(analysis.pins.slots.iter().map(|(b, ..)| *b))
             .collect();
         held.sort_unstable();
         held.dedup();
