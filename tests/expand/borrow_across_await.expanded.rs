@@ -16,7 +16,7 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
         Await1 {
             __awaitee: ::core::mem::MaybeUninit<F1>,
             tail: Tail,
-            text: __InSlot<Text>,
+            text: __InSlot<Text, ()>,
         },
         /// Returned: polling again panics, as a native `async fn` does.
         Done,
@@ -229,84 +229,88 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
     /// The locals of `tail_len` that are borrowed across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope.
     #[allow(non_camel_case_types, non_snake_case)]
     struct __TailLenSlots<Text> {
-        text: __Slot<Text, ()>,
+        text: ::core::mem::MaybeUninit<Text>,
     }
     #[allow(non_camel_case_types, non_snake_case)]
     impl<Text> __TailLenSlots<Text> {
         /// Every slot empty: a local is written into its slot where it is declared.
         fn empty() -> Self {
-            Self { text: __Slot::EMPTY }
+            Self {
+                text: ::core::mem::MaybeUninit::uninit(),
+            }
         }
         /// The local's slot, to fill where the local is declared, or to take its
-        /// handle back from a state.
+        /// handle back from a state. `bool`: the body may move the local out, so its
+        /// handle keeps a drop flag; `()`: it never does.
         ///
         /// # Safety
         ///
         /// `this` points to the slots of a pinned future, which outlives what the
         /// slot hands out.
         unsafe fn text_slot(this: *mut Self) -> __SlotRef<Text, ()> {
-            __SlotRef(unsafe { &raw mut (*this).text })
+            __SlotRef(unsafe { &raw mut (*this).text }, ::core::marker::PhantomData)
         }
     }
-    /// Where a pinned local lies, and, if the body ever moves it out, whether it has been
-    /// (`M` is `bool`; else `()`): the drop flag a native `async fn` keeps.
-    struct __Slot<T, M> {
-        value: ::core::mem::MaybeUninit<T>,
-        moved: M,
-    }
-    impl<T, M: __Flag> __Slot<T, M> {
-        const EMPTY: Self = Self {
-            value: ::core::mem::MaybeUninit::uninit(),
-            moved: M::MOVED,
-        };
-    }
-    /// A drop flag, or none for a local that is never moved out.
+    /// A drop flag (`bool`: moved out or not), or none (`()`) for a local that is never
+    /// moved out, which costs nothing.
     trait __Flag: Copy {
-        const MOVED: Self;
         const THERE: Self;
         fn is_moved(self) -> bool;
     }
     impl __Flag for bool {
-        const MOVED: Self = true;
         const THERE: Self = false;
         fn is_moved(self) -> bool {
             self
         }
     }
     impl __Flag for () {
-        const MOVED: Self = ();
         const THERE: Self = ();
         fn is_moved(self) -> bool {
             false
         }
     }
     /// A slot, as the function reaches it (see the `_slot` functions).
-    struct __SlotRef<T, M>(*mut __Slot<T, M>);
+    struct __SlotRef<T, M>(
+        *mut ::core::mem::MaybeUninit<T>,
+        ::core::marker::PhantomData<M>,
+    );
     impl<T, M: __Flag> __SlotRef<T, M> {
         /// Moves the local into its slot, which is empty (its last handle was dropped, or
         /// the future is new): the handle owns it from now on.
         fn fill(self, value: T) -> __Pinned<T, M> {
             let slot = unsafe { &mut *self.0 };
-            slot.value.write(value);
-            slot.moved = M::THERE;
-            __Pinned(::core::ptr::NonNull::from(slot))
+            slot.write(value);
+            __Pinned {
+                slot: ::core::ptr::NonNull::from(slot).cast(),
+                moved: ::core::cell::Cell::new(M::THERE),
+            }
         }
         /// The handle back from a state that held the local, as its marker says.
-        fn unpark(self, _: __InSlot<T>) -> __Pinned<T, M> {
-            __Pinned(unsafe { ::core::ptr::NonNull::new_unchecked(self.0) })
+        fn unpark(self, parked: __InSlot<T, M>) -> __Pinned<T, M> {
+            __Pinned {
+                slot: unsafe { ::core::ptr::NonNull::new_unchecked(self.0) }.cast(),
+                moved: ::core::cell::Cell::new(parked.moved),
+            }
         }
         /// Drops the local of a state that is dropped (on cancellation, or when a poll
         /// panics), at its place in the state's drop order.
-        fn drop_parked(self, parked: __InSlot<T>) {
+        fn drop_parked(self, parked: __InSlot<T, M>) {
             ::core::mem::drop(self.unpark(parked));
         }
     }
-    /// What a state holds for a pinned local: nothing but the type (for `Send` and
-    /// `Sync`). The local is in its slot; this says the state owns it.
-    struct __InSlot<T>(::core::marker::PhantomData<T>);
+    /// What a state holds for a pinned local: its drop flag, if it has one, and its type
+    /// (for `Send` and `Sync`). The local is in its slot; this says the state owns it.
+    struct __InSlot<T, M> {
+        moved: M,
+        _local: ::core::marker::PhantomData<T>,
+    }
     /// A pinned local, as the running code holds it: a pointer to its slot, whose value it
-    /// owns. Dropping it drops the value in place, at the end of the local's scope.
-    struct __Pinned<T, M: __Flag>(::core::ptr::NonNull<__Slot<T, M>>);
+    /// owns, and its drop flag. Dropping it drops the value in place (unless it was moved
+    /// out), at the end of the local's scope.
+    struct __Pinned<T, M: __Flag> {
+        slot: ::core::ptr::NonNull<T>,
+        moved: ::core::cell::Cell<M>,
+    }
     #[allow(
         dead_code,
         reason = "a body that never assigns a pinned local uses only `place`"
@@ -321,13 +325,16 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
         /// rustc checked in the body's native twin.
         #[allow(clippy::mut_from_ref)]
         unsafe fn place<'__a>(&self) -> &'__a mut T {
-            let value = unsafe { &raw mut (*self.0.as_ptr()).value };
-            unsafe { &mut *value.cast::<T>() }
+            unsafe { &mut *self.slot.as_ptr() }
         }
         /// Hands the local to a state: the handle becomes a marker, and the value stays.
-        fn park(self) -> __InSlot<T> {
+        fn park(self) -> __InSlot<T, M> {
+            let moved = self.moved.get();
             ::core::mem::forget(self);
-            __InSlot(::core::marker::PhantomData)
+            __InSlot {
+                moved,
+                _local: ::core::marker::PhantomData,
+            }
         }
         /// `local = value`: drops the old value, unless it was moved out, then stores.
         ///
@@ -350,10 +357,8 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
         /// Unless `T` is `Copy`, the value is not used again before `assign` gives it a new
         /// one; rustc checks that in the native twin.
         unsafe fn take(&self) -> T {
-            let slot = self.0.as_ptr();
-            unsafe { (*slot).moved = true };
-            let value = unsafe { &raw const (*slot).value };
-            unsafe { value.cast::<T>().read() }
+            self.moved.set(true);
+            unsafe { self.slot.as_ptr().read() }
         }
     }
     /// The left side of an assignment to a pinned local: `with` takes the right side,
@@ -362,10 +367,8 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
     #[allow(dead_code, reason = "used only by a body that assigns a pinned local")]
     impl<T, M: __Flag> __Assign<'_, T, M> {
         fn with(self, value: T) {
-            let slot = (self.0).0.as_ptr();
-            let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, M::THERE) };
-            let place = unsafe { &raw mut (*slot).value }.cast::<T>();
-            if moved.is_moved() {
+            let place = self.0.slot.as_ptr();
+            if self.0.moved.replace(M::THERE).is_moved() {
                 unsafe { place.write(value) };
             } else {
                 unsafe { *place = value };
@@ -374,11 +377,8 @@ fn tail_len() -> impl ::core::future::Future<Output = u32> {
     }
     impl<T, M: __Flag> ::core::ops::Drop for __Pinned<T, M> {
         fn drop(&mut self) {
-            let slot = self.0.as_ptr();
-            let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, M::MOVED) };
-            if !moved.is_moved() {
-                let value = unsafe { &raw mut (*slot).value }.cast::<T>();
-                unsafe { value.drop_in_place() };
+            if !self.moved.get().is_moved() {
+                unsafe { self.slot.as_ptr().drop_in_place() };
             }
         }
     }

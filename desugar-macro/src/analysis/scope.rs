@@ -279,6 +279,9 @@ struct Resolver {
     unpinned: usize,
     /// How many `.await` operands surround the current position.
     awaiting: usize,
+    /// The iterators (a lowered `for` loop's) known to yield references:
+    /// over `&v`, `&mut v`, or `v.iter()` / `v.iter_mut()`.
+    reference_iters: Vec<BindingId>,
     /// The macro whose arguments are being walked, by address.
     in_macro: Option<usize>,
     /// The names in scope, innermost frame last.
@@ -390,6 +393,51 @@ impl Resolver {
         }
     }
 
+    /// Whether `expr` is `Iterator::next(&mut it)` (a lowered `for` loop's
+    /// step) or `it.next()` on an iterator over references.
+    fn next_reference(&self, expr: &Expr) -> bool {
+        let iterator = match expr {
+            Expr::Call(call) if is_iterator_next(&call.func) => match call.args.first() {
+                Some(Expr::Reference(arg)) => place_root(&arg.expr),
+                _ => None,
+            },
+            Expr::MethodCall(call) if call.method == "next" && call.args.is_empty() => {
+                place_root(&call.receiver)
+            }
+            _ => None,
+        };
+        iterator
+            .and_then(|ident| self.lookup(&ident.to_string()))
+            .is_some_and(|binding| self.reference_iters.contains(&binding))
+    }
+
+    /// Whether `expr` makes an iterator over references:
+    /// `IntoIterator::into_iter(&v)` or `(r)` with `r` a reference (a
+    /// lowered `for x in &v`), or `v.iter()` / `v.iter_mut()`.
+    fn iterates_references(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::MethodCall(m) => m.method == "iter" || m.method == "iter_mut",
+            Expr::Call(call) => {
+                let Expr::Path(path) = &*call.func else {
+                    return false;
+                };
+                let segments: Vec<String> = path
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                segments.ends_with(&["IntoIterator".to_owned(), "into_iter".to_owned()])
+                    && call
+                        .args
+                        .first()
+                        .is_some_and(|arg| self.is_reference(arg) || self.iterates_references(arg))
+            }
+            Expr::Paren(e) => self.iterates_references(&e.expr),
+            _ => false,
+        }
+    }
+
     /// A new branching construct.
     fn branching(&mut self) -> usize {
         self.constructs += 1;
@@ -480,6 +528,11 @@ impl Resolver {
                         self.bindings[first..]
                             .iter_mut()
                             .for_each(|b| b.deferred = true);
+                    }
+                    if let Some(init) = &local.init
+                        && self.iterates_references(&init.expr)
+                    {
+                        self.reference_iters.extend(first..self.bindings.len());
                     }
                     self.derived(first, mentioned);
                     let plain = match &local.pat {
@@ -753,9 +806,12 @@ impl Resolver {
                 };
                 let mentioned = self.mentions.len();
                 self.expr(&e.expr, use_);
-                let by_reference = self.is_reference(&e.expr);
+                let by_reference = self.is_reference(&e.expr) || self.next_reference(&e.expr);
                 let first = self.bindings.len();
                 self.declare_pattern(&e.pat, self.pending_scope(), by_reference);
+                if by_reference {
+                    self.references.extend(first..self.bindings.len());
+                }
                 self.derived(first, mentioned);
             }
             Expr::If(e) => {
@@ -802,7 +858,8 @@ impl Resolver {
                 let mentioned = self.mentions.len();
                 self.expr(&e.expr, use_);
                 let scrutinee = mentioned..self.mentions.len();
-                let by_reference = self.is_reference(&e.expr);
+                // The items of an iterator over references are references.
+                let by_reference = self.is_reference(&e.expr) || self.next_reference(&e.expr);
                 let id = self.branching();
                 for (i, arm) in e.arms.iter().enumerate() {
                     self.in_branch(id, i, |this| {
@@ -813,6 +870,12 @@ impl Resolver {
                                 bindings: (first..this.bindings.len()).collect(),
                                 mentions: scrutinee.clone(),
                             });
+                            if this.iterates_references(&e.expr) {
+                                this.reference_iters.extend(first..this.bindings.len());
+                            }
+                            if by_reference {
+                                this.references.extend(first..this.bindings.len());
+                            }
                             this.expr(&arm.body, Use::Value);
                         });
                     });

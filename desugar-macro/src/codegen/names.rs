@@ -45,8 +45,10 @@ pub(super) struct Names {
     /// The struct of the pinned locals' slots, e.g. `__ExampleSlots`, when
     /// there are any (see `pinned`).
     pub(super) slots: Option<Ident>,
-    /// The handle type of each pinned binding's field.
+    /// Whether each binding is pinned, and whether it is moved out somewhere
+    /// (its marker then keeps a drop flag).
     pinned: Vec<bool>,
+    moved: Vec<bool>,
 }
 
 impl Names {
@@ -119,9 +121,14 @@ impl Names {
         for (binding, ..) in &analysis.pins.slots {
             pinned[*binding] = true;
         }
+        let mut moved = vec![false; analysis.bindings.len()];
+        for &binding in &analysis.pins.moved {
+            moved[binding] = true;
+        }
         Names {
             slots: (!analysis.pins.slots.is_empty()).then(|| slots(function)),
             pinned,
+            moved,
             state: format_ident!("__{}State", camel),
             projection: format_ident!("__{}StateProj", camel),
             future: format_ident!("__{}Future", camel),
@@ -157,7 +164,12 @@ impl Names {
     pub(super) fn field_ty(&self, binding: BindingId) -> proc_macro2::TokenStream {
         let ty = self.ty(binding);
         if self.pinned[binding] {
-            quote::quote!(__InSlot<#ty>)
+            let flag = if self.moved[binding] {
+                quote::quote!(bool)
+            } else {
+                quote::quote!(())
+            };
+            quote::quote!(__InSlot<#ty, #flag>)
         } else {
             quote::quote!(#ty)
         }

@@ -16,7 +16,7 @@
 //! `__Pinned<Text, _>`: a pointer to the slot that drops the value in place
 //! when it is itself dropped, so the drop happens exactly where the local's
 //! scope ends. A state holds no pointer: where it would hold the local it
-//! holds `__InSlot<Text>`, a zero-sized marker (`park`), and the handle is
+//! holds `__InSlot<Text, _>`, a marker (`park`) as small as its drop flag, and the handle is
 //! made again from the slot when the state is resumed (`unpark`). Dropping
 //! a state (cancellation, a panic) drops its locals one by one, the pinned
 //! ones in their slots, in the native order (`states::poison`).
@@ -454,19 +454,20 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
         #[doc = #doc]
         #[allow(non_camel_case_types, non_snake_case)]
         struct #slots<#(#types),*> {
-            #(#fields: __Slot<#types, #flags>,)*
+            #(#fields: ::core::mem::MaybeUninit<#types>,)*
         }
 
         #[allow(non_camel_case_types, non_snake_case)]
         impl<#(#types),*> #slots<#(#types),*> {
             /// Every slot empty: a local is written into its slot where it is declared.
             fn empty() -> Self {
-                Self { #(#fields: __Slot::EMPTY,)* }
+                Self { #(#fields: ::core::mem::MaybeUninit::uninit(),)* }
             }
 
             #(
                 /// The local's slot, to fill where the local is declared, or to take its
-                /// handle back from a state.
+                /// handle back from a state. `bool`: the body may move the local out, so its
+                /// handle keeps a drop flag; `()`: it never does.
                 ///
                 /// # Safety
                 ///
@@ -474,37 +475,24 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
                 /// slot hands out.
                 unsafe fn #accessors(this: *mut Self) -> __SlotRef<#types, #flags> {
                     // SAFETY: `this` is valid (see above); nothing is read.
-                    __SlotRef(unsafe { &raw mut (*this).#fields })
+                    __SlotRef(unsafe { &raw mut (*this).#fields }, ::core::marker::PhantomData)
                 }
             )*
         }
 
-        /// Where a pinned local lies, and, if the body ever moves it out, whether it has been
-        /// (`M` is `bool`; else `()`): the drop flag a native `async fn` keeps.
-        struct __Slot<T, M> {
-            value: ::core::mem::MaybeUninit<T>,
-            moved: M,
-        }
-
-        impl<T, M: __Flag> __Slot<T, M> {
-            const EMPTY: Self = Self { value: ::core::mem::MaybeUninit::uninit(), moved: M::MOVED };
-        }
-
-        /// A drop flag, or none for a local that is never moved out.
+        /// A drop flag (`bool`: moved out or not), or none (`()`) for a local that is never
+        /// moved out, which costs nothing.
         trait __Flag: Copy {
-            const MOVED: Self;
             const THERE: Self;
             fn is_moved(self) -> bool;
         }
         impl __Flag for bool {
-            const MOVED: Self = true;
             const THERE: Self = false;
             fn is_moved(self) -> bool {
                 self
             }
         }
         impl __Flag for () {
-            const MOVED: Self = ();
             const THERE: Self = ();
             fn is_moved(self) -> bool {
                 false
@@ -512,7 +500,7 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
         }
 
         /// A slot, as the function reaches it (see the `_slot` functions).
-        struct __SlotRef<T, M>(*mut __Slot<T, M>);
+        struct __SlotRef<T, M>(*mut ::core::mem::MaybeUninit<T>, ::core::marker::PhantomData<M>);
 
         impl<T, M: __Flag> __SlotRef<T, M> {
             /// Moves the local into its slot, which is empty (its last handle was dropped, or
@@ -521,31 +509,43 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
                 // SAFETY: the `_slot` function's contract: the slot is valid; the body declares
                 // the local once per scope, so nothing else owns it.
                 let slot = unsafe { &mut *self.0 };
-                slot.value.write(value);
-                slot.moved = M::THERE;
-                __Pinned(::core::ptr::NonNull::from(slot))
+                slot.write(value);
+                __Pinned {
+                    slot: ::core::ptr::NonNull::from(slot).cast(),
+                    moved: ::core::cell::Cell::new(M::THERE),
+                }
             }
 
             /// The handle back from a state that held the local, as its marker says.
-            fn unpark(self, _: __InSlot<T>) -> __Pinned<T, M> {
-                // SAFETY: the `_slot` function's contract: the slot is valid.
-                __Pinned(unsafe { ::core::ptr::NonNull::new_unchecked(self.0) })
+            fn unpark(self, parked: __InSlot<T, M>) -> __Pinned<T, M> {
+                __Pinned {
+                    // SAFETY: the `_slot` function's contract: the slot is valid.
+                    slot: unsafe { ::core::ptr::NonNull::new_unchecked(self.0) }.cast(),
+                    moved: ::core::cell::Cell::new(parked.moved),
+                }
             }
 
             /// Drops the local of a state that is dropped (on cancellation, or when a poll
             /// panics), at its place in the state's drop order.
-            fn drop_parked(self, parked: __InSlot<T>) {
+            fn drop_parked(self, parked: __InSlot<T, M>) {
                 ::core::mem::drop(self.unpark(parked));
             }
         }
 
-        /// What a state holds for a pinned local: nothing but the type (for `Send` and
-        /// `Sync`). The local is in its slot; this says the state owns it.
-        struct __InSlot<T>(::core::marker::PhantomData<T>);
+        /// What a state holds for a pinned local: its drop flag, if it has one, and its type
+        /// (for `Send` and `Sync`). The local is in its slot; this says the state owns it.
+        struct __InSlot<T, M> {
+            moved: M,
+            _local: ::core::marker::PhantomData<T>,
+        }
 
         /// A pinned local, as the running code holds it: a pointer to its slot, whose value it
-        /// owns. Dropping it drops the value in place, at the end of the local's scope.
-        struct __Pinned<T, M: __Flag>(::core::ptr::NonNull<__Slot<T, M>>);
+        /// owns, and its drop flag. Dropping it drops the value in place (unless it was moved
+        /// out), at the end of the local's scope.
+        struct __Pinned<T, M: __Flag> {
+            slot: ::core::ptr::NonNull<T>,
+            moved: ::core::cell::Cell<M>,
+        }
 
         #[allow(dead_code, reason = "a body that never assigns a pinned local uses only `place`")]
         impl<T, M: __Flag> __Pinned<T, M> {
@@ -558,16 +558,15 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
             /// rustc checked in the body's native twin.
             #[allow(clippy::mut_from_ref)]
             unsafe fn place<'__a>(&self) -> &'__a mut T {
-                // SAFETY: the slot is valid while the local is in scope.
-                let value = unsafe { &raw mut (*self.0.as_ptr()).value };
                 // SAFETY: filled by `fill`; see above for how long the reference lives.
-                unsafe { &mut *value.cast::<T>() }
+                unsafe { &mut *self.slot.as_ptr() }
             }
 
             /// Hands the local to a state: the handle becomes a marker, and the value stays.
-            fn park(self) -> __InSlot<T> {
+            fn park(self) -> __InSlot<T, M> {
+                let moved = self.moved.get();
                 ::core::mem::forget(self);
-                __InSlot(::core::marker::PhantomData)
+                __InSlot { moved, _local: ::core::marker::PhantomData }
             }
 
             /// `local = value`: drops the old value, unless it was moved out, then stores.
@@ -589,14 +588,10 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
             /// Unless `T` is `Copy`, the value is not used again before `assign` gives it a new
             /// one; rustc checks that in the native twin.
             unsafe fn take(&self) -> T {
-                let slot = self.0.as_ptr();
-                // SAFETY: the slot is valid while the local is in scope; marked moved, its value
-                // is left to whoever takes it, not to `drop`.
-                unsafe { (*slot).moved = true };
-                // SAFETY: as above.
-                let value = unsafe { &raw const (*slot).value };
+                // Marked moved, the value is left to whoever takes it, not to `drop`.
+                self.moved.set(true);
                 // SAFETY: filled by `fill`, and not moved out before (`take`'s contract).
-                unsafe { value.cast::<T>().read() }
+                unsafe { self.slot.as_ptr().read() }
             }
         }
 
@@ -607,17 +602,14 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
         #[allow(dead_code, reason = "used only by a body that assigns a pinned local")]
         impl<T, M: __Flag> __Assign<'_, T, M> {
             fn with(self, value: T) {
-                let slot = (self.0).0.as_ptr();
-                // SAFETY: the slot is valid while the local is in scope, and nothing borrows its
-                // value (`assign`'s contract).
-                let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, M::THERE) };
-                // SAFETY: as above.
-                let place = unsafe { &raw mut (*slot).value }.cast::<T>();
-                if moved.is_moved() {
-                    // SAFETY: moved out: there is nothing to drop.
+                let place = self.0.slot.as_ptr();
+                if self.0.moved.replace(M::THERE).is_moved() {
+                    // SAFETY: the slot is valid while the local is in scope, and moved out:
+                    // there is nothing to drop.
                     unsafe { place.write(value) };
                 } else {
-                    // SAFETY: filled: assigning drops the old value, as native assignment does.
+                    // SAFETY: the slot is valid and filled, and nothing borrows it (`assign`'s
+                    // contract): assigning drops the old value, as native assignment does.
                     unsafe { *place = value };
                 }
             }
@@ -625,19 +617,13 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
 
         impl<T, M: __Flag> ::core::ops::Drop for __Pinned<T, M> {
             fn drop(&mut self) {
-                let slot = self.0.as_ptr();
-                // SAFETY: the slot is valid while the local is in scope; marked moved, it is
-                // empty.
-                let moved = unsafe { ::core::mem::replace(&mut (*slot).moved, M::MOVED) };
-                if !moved.is_moved() {
-                    // SAFETY: as above.
-                    let value = unsafe { &raw mut (*slot).value }.cast::<T>();
-                    // SAFETY: the handle owns the value; it is dropped once, in place.
-                    unsafe { value.drop_in_place() };
+                if !self.moved.get().is_moved() {
+                    // SAFETY: the handle owns the value in its slot; it is dropped once, in
+                    // place, at the end of the local's scope.
+                    unsafe { self.slot.as_ptr().drop_in_place() };
                 }
             }
         }
-
 
         /// `{name}` and `{name:?}` in a format string name the handle: show the local.
         impl<T: ::core::fmt::Display, M: __Flag> ::core::fmt::Display for __Pinned<T, M> {
