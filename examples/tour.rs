@@ -16,6 +16,9 @@
 //!    (here from another thread, as an I/O driver would), then polls again.
 //!    The `[example]` lines are printed by the generated `poll` itself,
 //!    because the function says `#[desugar::desugar(trace)]`.
+//! 5. A local borrowed across an `.await` cannot move between states: it
+//!    lives in a slot inside the pinned future, at the same address before
+//!    and after the `.await`. This is what `Pin` is for.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -115,6 +118,41 @@ fn main() {
     );
     println!("The three polls match the sketch of an event loop: poll, park on Pending, wake");
     println!("when the event fires, poll again. `desugar::block_on` is this loop, silent.");
+
+    section("6. A borrow across an .await: where Pin earns its place");
+    println!("Here `tail` points into `text`, and both live across the second `.await`:\n");
+    print_code(BORROW_SOURCE);
+    println!();
+    println!(
+        "The states hand locals on by moving them, which would leave `tail` dangling. So\n\
+         `text` gets a slot inside the future (`__TailLenSlots`) and stays there for its\n\
+         whole scope; the state suspended at the `.await` holds `tail` and a marker:\n"
+    );
+    print_code(&item_text(BORROW_EXPANDED, "enum __TailLenState"));
+    println!();
+    println!(
+        "A reference into a slot has a lifetime no Rust type can name (\"as long as this\n\
+         future\"), so the macro also compiles the body as a native `async` block that never\n\
+         runs, and rustc checks every borrow there (tests/expand/borrow_across_await.expanded.rs\n\
+         shows all of it). Watch the address of `text` across the `.await`:\n"
+    );
+    let mut future = pin!(tail_len());
+    let start = std::ptr::from_ref(&*future) as usize;
+    let size = std::mem::size_of_val(&*future);
+    let (before, after, len) = run(future.as_mut());
+    println!(
+        "\nThe future is {size} bytes at {start:#x}. `text` was at byte {} of it before the\n\
+         `.await` and at byte {} after: {}. Once polled, the future itself must not move\n\
+         either, or `tail` would point into the old place: that is the promise `Pin` asks\n\
+         of whoever polls it. (`tail.len()` = {len}.)",
+        before - start,
+        after - start,
+        if before == after {
+            "it did not move"
+        } else {
+            "it moved!"
+        },
+    );
 }
 
 // --- the executor ----------------------------------------------------------
@@ -246,6 +284,15 @@ fn save(result: String) -> Leaf<()> {
     Leaf::new("save", ())
 }
 
+// Section 6's function, exactly as the snapshot test expands it.
+include!("../tests/expand/borrow_across_await.rs");
+
+/// The source of `tail_len`, printed in section 6.
+const BORROW_SOURCE: &str = include_str!("../tests/expand/borrow_across_await.rs");
+
+/// What `#[desugar]` writes for it; section 6 prints its state enum.
+const BORROW_EXPANDED: &str = include_str!("../tests/expand/borrow_across_await.expanded.rs");
+
 /// An `Rc` held across an `.await`: the future cannot be `Send`.
 #[desugar::desugar]
 async fn holds_rc_across_await() -> usize {
@@ -329,6 +376,26 @@ fn show_expansion(expanded: &str) {
     println!("    and stay in that state; if Ready, take the state's locals out, run on to the");
     println!("    next .await, store the new state and go round the loop to poll it at once.\n");
     print_code(&lines[body..].join("\n"));
+}
+
+/// The text of the item declared on the line containing `marker`, with its
+/// docs, up to its closing brace, unindented; the whole text if not found.
+fn item_text(expanded: &str, marker: &str) -> String {
+    let lines: Vec<&str> = expanded.lines().collect();
+    let found = find_item(&lines, marker).and_then(|start| {
+        let declared = start + lines[start..].iter().position(|l| l.contains(marker))?;
+        let indent = lines[declared].len() - lines[declared].trim_start().len();
+        let end = declared
+            + lines[declared..]
+                .iter()
+                .position(|l| l.trim_end() == format!("{}}}", " ".repeat(indent)))?;
+        let text: Vec<&str> = lines[start..=end]
+            .iter()
+            .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
+            .collect();
+        Some(text.join("\n"))
+    });
+    found.unwrap_or_else(|| expanded.to_owned())
 }
 
 /// The index of the first line of the item declared on the line containing
