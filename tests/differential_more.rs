@@ -803,29 +803,33 @@ mod regressions {
          }
          with (NoisyPoint { x: Noisy::new("x"), y: Noisy::new("y") });
 
+        /// A `..` in a tuple parameter: the skipped part drops with the parameters.
+        async fn rest_pattern_parameter((a, ..): (Noisy, Noisy)) {
+            leaf("c", ()).await;
+            a.touch();
+        }
+        with ((Noisy::new("a"), Noisy::new("b")));
+
+        /// A `..` in a struct parameter, with a later parameter and a `mut` binding.
+        async fn rest_in_struct_parameter(NoisyPoint { mut y, .. }: NoisyPoint, after: Noisy) -> usize {
+            leaf("c", ()).await;
+            y.touch();
+            after.touch();
+            y = Noisy::new("new y");
+            leaf("d", ()).await;
+            y.name().len()
+        }
+        with (NoisyPoint { x: Noisy::new("x"), y: Noisy::new("y") }, Noisy::new("after"));
+
+        /// A `..` in a nested pattern, next to a `_`.
+        async fn rest_nested_with_wildcard(((a, ..), _): ((Noisy, Noisy, Noisy), Noisy)) {
+            a.touch();
+            leaf("c", ()).await;
+        }
+        with (((Noisy::new("a"), Noisy::new("b"), Noisy::new("c")), Noisy::new("d")));
+
     }
 }
-
-// --- known failures ---------------------------------------------------------
-//
-// mod known_failures {
-//     use super::*;
-//
-//     differential! {
-//
-//
-//
-//
-//         // BUG: the `..` part of a pattern parameter is dropped at the first poll instead of with the parameters (`drop b` before `poll c`).
-//         async fn rest_pattern_parameter((a, ..): (Noisy, Noisy)) {
-//             leaf("c", ()).await;
-//             a.touch();
-//         }
-//         with ((Noisy::new("a"), Noisy::new("b")));
-//
-//
-//     }
-// }
 
 /// Sizes of the futures above, native and desugared.
 #[test]

@@ -101,6 +101,11 @@ pub(crate) fn generate(
     } else {
         TokenStream::new()
     };
+    let rest_items = if lowered.uses_rest {
+        rest_items()
+    } else {
+        TokenStream::new()
+    };
 
     let Names {
         state,
@@ -183,6 +188,7 @@ pub(crate) fn generate(
             #frame_items
             #pinned_items
             #try_items
+            #rest_items
             #trace_start
             #future::new(
                 #start_state,
@@ -210,6 +216,41 @@ pub(crate) fn generate(
             )
         }
     })
+}
+
+/// `__Rest`: a parameter matched by a pattern with `..`, kept whole; see
+/// `lower::params`.
+fn rest_items() -> TokenStream {
+    quote! {
+        /// A parameter whose pattern has a `..`: the parts the pattern binds were read out of
+        /// it; when it is dropped (where the parameter would be), `drop_rest` gets the whole
+        /// value back, forgets those parts and drops the ones `..` skipped.
+        struct __Rest<T, F: ::core::ops::FnMut(T)> {
+            whole: ::core::mem::ManuallyDrop<T>,
+            drop_rest: F,
+        }
+
+        impl<T, F: ::core::ops::FnMut(T)> __Rest<T, F> {
+            fn new(whole: T, drop_rest: F) -> Self {
+                Self { whole: ::core::mem::ManuallyDrop::new(whole), drop_rest }
+            }
+        }
+
+        impl<T, F: ::core::ops::FnMut(T)> ::core::ops::Deref for __Rest<T, F> {
+            type Target = T;
+            fn deref(&self) -> &T {
+                &self.whole
+            }
+        }
+
+        impl<T, F: ::core::ops::FnMut(T)> ::core::ops::Drop for __Rest<T, F> {
+            fn drop(&mut self) {
+                // SAFETY: taken once, here, and never used again.
+                let whole = unsafe { ::core::mem::ManuallyDrop::take(&mut self.whole) };
+                (self.drop_rest)(whole);
+            }
+        }
+    }
 }
 
 /// Whether a return type contains `impl Trait`.

@@ -50,6 +50,9 @@ pub(crate) struct Lowered {
     /// `self` renamed, but not normalized: what the native check of a body
     /// with pinned locals compiles (see `codegen::pinned`).
     pub(crate) check_body: syn::Block,
+    /// Whether a parameter's pattern has a `..`, kept whole in a `__Rest`
+    /// (see `params`).
+    pub(crate) uses_rest: bool,
     /// Whether the body uses `?` outside closures and async blocks.
     pub(crate) uses_try: bool,
     /// The loop heads and joins, marked on the body.
@@ -108,7 +111,11 @@ pub(crate) fn lower(sig: &syn::Signature, body: &syn::Block) -> syn::Result<Lowe
     let mut body = normalize::normalize(body)?;
     let awaits = marker::number_awaits(&mut body);
     let transits = transit::mark(&mut body);
+    let uses_rest = sig.inputs.iter().any(|input| {
+        matches!(input, syn::FnArg::Typed(typed) if !matches!(&*typed.pat, syn::Pat::Ident(_)) && params::has_rest(&typed.pat))
+    });
     Ok(Lowered {
+        uses_rest,
         check_body,
         uses_try: visit::contains_try(&body),
         body,
