@@ -279,6 +279,8 @@ struct Resolver {
     unpinned: usize,
     /// How many `.await` operands surround the current position.
     awaiting: usize,
+    /// Walking the condition of an `if` that has an `else`.
+    else_follows: bool,
     /// The iterators (a lowered `for` loop's) known to yield references:
     /// over `&v`, `&mut v`, or `v.iter()` / `v.iter_mut()`.
     reference_iters: Vec<BindingId>,
@@ -807,8 +809,12 @@ impl Resolver {
                 let mentioned = self.mentions.len();
                 self.expr(&e.expr, use_);
                 let by_reference = self.is_reference(&e.expr) || self.next_reference(&e.expr);
+                // And since the arms after it test it again, what this arm
+                // binds from it by value is a copy (else rustc rejects the
+                // program): nothing to drop.
+                let copied = is_named_scrutinee(&e.expr) && self.else_follows;
                 let first = self.bindings.len();
-                self.declare_pattern(&e.pat, self.pending_scope(), by_reference);
+                self.declare_pattern(&e.pat, self.pending_scope(), by_reference || copied);
                 if by_reference {
                     self.references.extend(first..self.bindings.len());
                 }
@@ -818,7 +824,14 @@ impl Resolver {
                 let id = self.branching();
                 self.in_frame(|this| {
                     this.pending.push(Scope::of(&e.then_branch));
+                    // An `else` that tests more (a lowered `match`'s next arm).
+                    let more = e
+                        .else_branch
+                        .as_ref()
+                        .is_some_and(|(_, branch)| tests_more(branch));
+                    let outer = std::mem::replace(&mut this.else_follows, more);
                     this.expr(&e.cond, Use::Value);
+                    this.else_follows = outer;
                     this.pending.pop();
                     this.in_branch(id, 0, |this| this.block(&e.then_branch));
                 });
@@ -1133,6 +1146,17 @@ fn is_binding_name(ident: &Ident) -> bool {
     ident
         .to_string()
         .starts_with(|c: char| c.is_lowercase() || c == '_')
+}
+
+/// Whether an `else` branch tests something more: an `if`, alone or as the
+/// only statement of a block (a lowered `match`'s next arm), rather than
+/// the `unreachable!()` after the last arm.
+fn tests_more(branch: &Expr) -> bool {
+    match branch {
+        Expr::If(_) => true,
+        Expr::Block(block) => matches!(&block.block.stmts[..], [Stmt::Expr(Expr::If(_), _)]),
+        _ => false,
+    }
 }
 
 /// Whether `expr` is a scrutinee that lowering named.
