@@ -420,16 +420,7 @@ impl Resolver {
         match expr {
             Expr::MethodCall(m) => m.method == "iter" || m.method == "iter_mut",
             Expr::Call(call) => {
-                let Expr::Path(path) = &*call.func else {
-                    return false;
-                };
-                let segments: Vec<String> = path
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
-                segments.ends_with(&["IntoIterator".to_owned(), "into_iter".to_owned()])
+                path_ends_with(&call.func, "IntoIterator", "into_iter")
                     && call
                         .args
                         .first()
@@ -1055,16 +1046,17 @@ fn place_root(place: &Expr) -> Option<&Ident> {
 
 /// Whether `func` is the path `Iterator::next` (as `::core::iter::Iterator::next`).
 fn is_iterator_next(func: &Expr) -> bool {
-    let Expr::Path(path) = func else {
+    path_ends_with(func, "Iterator", "next")
+}
+
+/// Whether `expr` is a path ending in `parent::last`.
+fn path_ends_with(expr: &Expr, parent: &str, last: &str) -> bool {
+    let Expr::Path(path) = expr else {
         return false;
     };
-    let segments: Vec<String> = path
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    segments.ends_with(&["Iterator".to_owned(), "next".to_owned()])
+    let mut segments = path.path.segments.iter().rev();
+    segments.next().is_some_and(|s| s.ident == last)
+        && segments.next().is_some_and(|s| s.ident == parent)
 }
 
 /// Method names that, by the conventions of `std`, return a borrow of
