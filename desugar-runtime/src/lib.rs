@@ -1,9 +1,37 @@
 //! A small, real async runtime that polls futures in the open.
 //!
-//! For now it holds [`block_on`]: the smallest executor there is. It polls a
-//! future on the current thread; when the future returns `Pending` the thread
-//! parks until the future's waker unparks it, then polls again.
+//! Two ways to run a future:
+//!
+//! - [`block_on`]: the smallest executor there is. It polls one future on
+//!   the current thread; when the future returns `Pending` the thread parks
+//!   until the future's waker unparks it, then polls again.
+//! - [`Runtime`]: a scheduler with tasks. [`task::spawn`] hands it futures
+//!   to run concurrently; each task is polled when woken, with a
+//!   cooperative budget ([`coop`]) so that a busy task cannot starve the
+//!   others; a panicking task becomes a [`task::JoinError`] and the runtime
+//!   goes on.
+//!
+//! ```
+//! use desugar_runtime::{Builder, task};
+//!
+//! let runtime = Builder::new_current_thread().build().unwrap();
+//! let total = runtime.block_on(async {
+//!     let handles: Vec<_> = (1..=10).map(|n| task::spawn(async move { n * n })).collect();
+//!     let mut total = 0;
+//!     for handle in handles {
+//!         total += handle.await.unwrap();
+//!     }
+//!     total
+//! });
+//! assert_eq!(total, 385);
+//! ```
 
 mod block_on;
+pub mod coop;
+mod park;
+mod runtime;
+mod scheduler;
+pub mod task;
 
 pub use block_on::block_on;
+pub use runtime::{Builder, Runtime};

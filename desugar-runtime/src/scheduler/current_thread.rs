@@ -1,0 +1,304 @@
+//! The current-thread scheduler: the event loop of the seed, for real.
+//!
+//! ```text
+//! loop {
+//!     poll the main future if it was woken      (block_on's argument)
+//!     poll up to 61 tasks from the run queue    (each woken task, once)
+//!     park until a waker unparks us             (if nothing is ready)
+//! }
+//! ```
+//!
+//! # Actors and what each owns
+//!
+//! - [`Shared`] (behind an `Arc`, reached from any thread): the **run
+//!   queue** of woken tasks, by header; the **inject queue** of futures
+//!   spawned since the loop last looked; the [`Parker`]. Wakers hold only a
+//!   `Weak<Shared>`, so a waker that outlives the runtime does nothing.
+//! - `Core` (owned by the runtime, held by the thread inside `block_on`):
+//!   the spawned futures, by task id. Only that thread polls or drops them.
+//! - `LocalTasks` (a thread-local, alive during `block_on`): the `!Send`
+//!   futures of `spawn_local`.
+//!
+//! # A task's life
+//!
+//! 1. `spawn` boxes the future in a [`TaskCell`], puts it on the inject
+//!    queue and its header on the run queue (a new task is scheduled), and
+//!    unparks the loop.
+//! 2. The loop moves injected futures into `Core`, pops the header, clears
+//!    its `scheduled` bit and polls the future with a fresh coop budget.
+//! 3. `Pending`: the future is left in `Core`; whoever holds its waker will
+//!    queue the header again. `Ready` (output, or a caught panic): the
+//!    future is removed and dropped; the `JoinHandle` has the result.
+//! 4. An aborted task is dropped the next time the loop pops it.
+//!
+//! # Shutdown
+//!
+//! Dropping the runtime (1) marks `Shared` shut down, so wakes from now on
+//! queue nothing; (2) drops every future in `Core` and on the inject queue,
+//! each exactly once, which tells their `JoinHandle`s they were cancelled;
+//! (3) empties the run queue.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::task::{Context, Poll, Wake, Waker};
+
+use crate::coop;
+use crate::park::Parker;
+use crate::task::cell::TaskCell;
+use crate::task::header::Header;
+use crate::task::{JoinHandle, JoinState};
+
+/// How many tasks the loop polls before it looks at the main future and the
+/// inject queue again (Tokio's number).
+const TASKS_PER_TICK: usize = 61;
+
+type SendTask = Pin<Box<dyn Future<Output = ()> + Send>>;
+type LocalTask = Pin<Box<dyn Future<Output = ()>>>;
+
+/// The part of the scheduler every thread may reach.
+pub(crate) struct Shared {
+    run_queue: Mutex<VecDeque<Arc<Header>>>,
+    inject: Mutex<Vec<(u64, SendTask)>>,
+    parker: Parker,
+    next_id: AtomicU64,
+    shutdown: AtomicBool,
+    /// Whether tasks get a coop budget (`Builder::coop`).
+    coop: bool,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while one of these locks is held leaves valid data behind.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn new(coop: bool) -> Arc<Self> {
+        Arc::new(Shared {
+            run_queue: Mutex::new(VecDeque::new()),
+            inject: Mutex::new(Vec::new()),
+            parker: Parker::default(),
+            next_id: AtomicU64::new(1),
+            shutdown: AtomicBool::new(false),
+            coop,
+        })
+    }
+
+    /// Queues a woken task and wakes the loop.
+    pub(crate) fn schedule(&self, header: Arc<Header>) {
+        if self.shutdown.load(Ordering::Acquire) {
+            return;
+        }
+        lock(&self.run_queue).push_back(header);
+        self.parker.unpark();
+    }
+
+    fn new_task(self: &Arc<Self>) -> Arc<Header> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        Arc::new(Header::new(id, Arc::downgrade(self)))
+    }
+
+    /// Spawns a `Send` task, from any thread.
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let header = self.new_task();
+        let join = Arc::new(JoinState::new());
+        let cell: SendTask = Box::pin(TaskCell::new(future, Arc::clone(&join)));
+        if self.shutdown.load(Ordering::Acquire) {
+            drop(cell); // reports "cancelled" to the handle
+        } else {
+            lock(&self.inject).push((header.id(), cell));
+            self.schedule(Arc::clone(&header));
+        }
+        JoinHandle::new(join, header)
+    }
+
+    /// Step 1 of shutdown (see the module docs); the runtime does the rest.
+    pub(crate) fn shut_down(&self) -> Vec<(u64, SendTask)> {
+        self.shutdown.store(true, Ordering::Release);
+        lock(&self.run_queue).clear();
+        std::mem::take(&mut *lock(&self.inject))
+    }
+
+    fn budget(&self) -> Option<u8> {
+        self.coop.then_some(coop::BUDGET)
+    }
+}
+
+/// The spawned futures, owned by the runtime.
+#[derive(Default)]
+pub(crate) struct Core {
+    tasks: HashMap<u64, SendTask>,
+}
+
+impl Core {
+    /// Drops every task's future (shutdown, step 2).
+    pub(crate) fn drop_tasks(&mut self) {
+        // Each drop may run arbitrary code (and wake other tasks, which is
+        // now harmless): take them out first.
+        let tasks = std::mem::take(&mut self.tasks);
+        drop(tasks);
+    }
+}
+
+thread_local! {
+    /// The runtime whose `block_on` runs on this thread, if any.
+    static CURRENT: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
+    /// The `!Send` tasks of that `block_on`, and those spawned since the
+    /// loop last looked.
+    static LOCAL: RefCell<LocalTasks> = RefCell::new(LocalTasks::default());
+}
+
+#[derive(Default)]
+struct LocalTasks {
+    spawned: Vec<(u64, LocalTask)>,
+}
+
+/// Calls `f` with the runtime of this thread's `block_on`, if there is one.
+pub(crate) fn with_current<R>(f: impl FnOnce(&Arc<Shared>) -> R) -> Option<R> {
+    CURRENT.with(|current| current.borrow().as_ref().map(f))
+}
+
+/// Spawns a `!Send` task on this thread's `block_on`.
+pub(crate) fn spawn_local<F>(future: F) -> Option<JoinHandle<F::Output>>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let shared = with_current(Arc::clone)?;
+    let header = shared.new_task();
+    let join = Arc::new(JoinState::new());
+    let cell: LocalTask = Box::pin(TaskCell::new(future, Arc::clone(&join)));
+    LOCAL.with(|local| local.borrow_mut().spawned.push((header.id(), cell)));
+    shared.schedule(Arc::clone(&header));
+    Some(JoinHandle::new(join, header))
+}
+
+/// Wakes the main future of `block_on`.
+struct MainWaker {
+    woken: AtomicBool,
+    shared: Weak<Shared>,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        if let Some(shared) = self.shared.upgrade() {
+            shared.parker.unpark();
+        }
+    }
+}
+
+/// Panics if this thread is inside a runtime's `block_on`: blocking there
+/// would stop every task of that runtime (and, on the same runtime, wait
+/// for itself forever).
+pub(crate) fn assert_not_entered() {
+    let entered = CURRENT.with(|current| current.borrow().is_some());
+    assert!(
+        !entered,
+        "cannot start a runtime from within a runtime: `block_on` was called from a task; \
+         `.await` the future instead"
+    );
+}
+
+/// Sets and clears this thread's runtime context around `block_on`.
+struct Enter;
+
+impl Enter {
+    fn new(shared: &Arc<Shared>) -> Enter {
+        assert_not_entered();
+        CURRENT.with(|current| *current.borrow_mut() = Some(Arc::clone(shared)));
+        Enter
+    }
+}
+
+impl Drop for Enter {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.borrow_mut().take());
+        // Local tasks spawned but not yet run go with the context.
+        let spawned = LOCAL.with(|local| std::mem::take(&mut local.borrow_mut().spawned));
+        drop(spawned);
+    }
+}
+
+/// Runs `future` to completion on this thread, running tasks meanwhile.
+pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, core: &mut Core, future: F) -> F::Output {
+    let _enter = Enter::new(shared);
+    let mut future = std::pin::pin!(future);
+    let main = Arc::new(MainWaker {
+        woken: AtomicBool::new(true),
+        shared: Arc::downgrade(shared),
+    });
+    let main_waker = Waker::from(Arc::clone(&main));
+    // The `!Send` tasks of this call; dropped (cancelled) when it returns.
+    let mut local: HashMap<u64, LocalTask> = HashMap::new();
+    loop {
+        if main.woken.swap(false, Ordering::AcqRel) {
+            let mut cx = Context::from_waker(&main_waker);
+            let poll = coop::with_budget(shared.budget(), || future.as_mut().poll(&mut cx));
+            if let Poll::Ready(output) = poll {
+                return output;
+            }
+        }
+        for _ in 0..TASKS_PER_TICK {
+            let Some(header) = lock(&shared.run_queue).pop_front() else {
+                break;
+            };
+            run_task(shared, core, &mut local, &header);
+        }
+        let idle = lock(&shared.run_queue).is_empty() && !main.woken.load(Ordering::Acquire);
+        if idle {
+            shared.parker.park();
+        }
+    }
+}
+
+/// Moves freshly spawned futures where the loop owns them.
+fn take_spawned(shared: &Shared, core: &mut Core, local: &mut HashMap<u64, LocalTask>) {
+    core.tasks.extend(lock(&shared.inject).drain(..));
+    LOCAL.with(|spawned| local.extend(spawned.borrow_mut().spawned.drain(..)));
+}
+
+/// Polls (or, if aborted, drops) the task of `header`.
+fn run_task(
+    shared: &Arc<Shared>,
+    core: &mut Core,
+    local: &mut HashMap<u64, LocalTask>,
+    header: &Arc<Header>,
+) {
+    let id = header.id();
+    if !core.tasks.contains_key(&id) && !local.contains_key(&id) {
+        take_spawned(shared, core, local);
+    }
+    header.unschedule();
+    if header.is_aborted() {
+        // Dropping the future reports "cancelled" to the handle.
+        drop(core.tasks.remove(&id));
+        drop(local.remove(&id));
+        return;
+    }
+    let waker = Waker::from(Arc::clone(header));
+    let mut cx = Context::from_waker(&waker);
+    let budget = shared.budget();
+    let ready = if let Some(task) = core.tasks.get_mut(&id) {
+        coop::with_budget(budget, || task.as_mut().poll(&mut cx)).is_ready()
+    } else if let Some(task) = local.get_mut(&id) {
+        coop::with_budget(budget, || task.as_mut().poll(&mut cx)).is_ready()
+    } else {
+        false // a stale wake of a task that has finished
+    };
+    if ready {
+        drop(core.tasks.remove(&id));
+        drop(local.remove(&id));
+    }
+}
