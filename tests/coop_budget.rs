@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use desugar::runtime::sync::mpsc;
 use desugar::runtime::{Builder, coop, task};
 
 const ROUNDS: usize = 10_000;
@@ -37,6 +38,30 @@ async fn always_ready_loop(progress: Arc<AtomicUsize>) {
         task::consume_budget().await;
         progress.fetch_add(1, Ordering::SeqCst);
     }
+}
+
+/// A receive loop on a channel that is never empty: every `recv` is ready.
+async fn always_ready_channel(progress: Arc<AtomicUsize>) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    for n in 0..ROUNDS {
+        tx.send(n).unwrap();
+    }
+    for _ in 0..ROUNDS {
+        rx.recv().await.expect("queued");
+        progress.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_task_on_an_always_ready_channel_does_not_starve_the_others() {
+    let seen = progress_seen_by_another_task(true, always_ready_channel);
+    assert_eq!(seen, usize::from(coop::BUDGET));
+}
+
+#[test]
+fn without_the_budget_a_task_on_an_always_ready_channel_starves_the_others() {
+    let seen = progress_seen_by_another_task(false, always_ready_channel);
+    assert_eq!(seen, ROUNDS);
 }
 
 #[test]

@@ -31,6 +31,7 @@ pub mod coop;
 mod park;
 mod runtime;
 mod scheduler;
+pub mod sync;
 pub mod task;
 
 pub use block_on::block_on;

@@ -1,0 +1,27 @@
+//! Channels between tasks: [`oneshot`] for one value, [`mpsc`] for a stream
+//! of them.
+//!
+//! They are plain data behind a `Mutex` plus the wakers of whoever waits:
+//! a receiver that finds nothing stores its waker and returns `Pending`; a
+//! send wakes it. Every operation spends a unit of the task's cooperative
+//! budget ([`crate::coop`]), so a task that always finds its channel ready
+//! still yields now and then.
+
+pub mod mpsc;
+pub mod oneshot;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::Waker;
+
+/// Locks a channel's state: a panic while it was held left valid data.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Stores `waker` in `slot`, unless the one there wakes the same task.
+fn store_waker(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(stored) if stored.will_wake(waker) => {}
+        _ => *slot = Some(waker.clone()),
+    }
+}
