@@ -28,11 +28,13 @@
 
 mod block_on;
 pub mod coop;
+mod mutex;
 mod park;
 mod runtime;
 mod scheduler;
 pub mod sync;
 pub mod task;
+pub mod time;
 
 pub use block_on::block_on;
 pub use runtime::{Builder, Runtime};

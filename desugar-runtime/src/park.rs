@@ -28,6 +28,16 @@ impl Parker {
         *notified = false;
     }
 
+    /// As [`Parker::park`], but returns after `timeout` at the latest.
+    pub(crate) fn park_timeout(&self, timeout: std::time::Duration) {
+        let notified = self.notified.lock().unwrap_or_else(PoisonError::into_inner);
+        let (mut notified, _) = self
+            .condvar
+            .wait_timeout_while(notified, timeout, |notified| !*notified)
+            .unwrap_or_else(PoisonError::into_inner);
+        *notified = false;
+    }
+
     /// Wakes the parked thread, or the next `park`.
     pub(crate) fn unpark(&self) {
         *self.notified.lock().unwrap_or_else(PoisonError::into_inner) = true;

@@ -4,7 +4,9 @@
 //! loop {
 //!     poll the main future if it was woken      (block_on's argument)
 //!     poll up to 61 tasks from the run queue    (each woken task, once)
-//!     park until a waker unparks us             (if nothing is ready)
+//!     fire the timers that are due              (waking their tasks)
+//!     park until a waker unparks us             (if nothing is ready),
+//!         or until the nearest timer is due
 //! }
 //! ```
 //!
@@ -43,14 +45,17 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Instant;
 
 use crate::coop;
+use crate::mutex::lock;
 use crate::park::Parker;
 use crate::task::cell::TaskCell;
 use crate::task::header::Header;
 use crate::task::{JoinHandle, JoinState};
+use crate::time::driver::Timers;
 
 /// How many tasks the loop polls before it looks at the main future and the
 /// inject queue again (Tokio's number).
@@ -64,15 +69,12 @@ pub(crate) struct Shared {
     run_queue: Mutex<VecDeque<Arc<Header>>>,
     inject: Mutex<Vec<(u64, SendTask)>>,
     parker: Parker,
+    /// The timers of `time::sleep` and friends.
+    pub(crate) timers: Timers,
     next_id: AtomicU64,
     shutdown: AtomicBool,
     /// Whether tasks get a coop budget (`Builder::coop`).
     coop: bool,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic while one of these locks is held leaves valid data behind.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Shared {
@@ -81,6 +83,7 @@ impl Shared {
             run_queue: Mutex::new(VecDeque::new()),
             inject: Mutex::new(Vec::new()),
             parker: Parker::default(),
+            timers: Timers::default(),
             next_id: AtomicU64::new(1),
             shutdown: AtomicBool::new(false),
             coop,
@@ -256,9 +259,15 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, core: &mut Core, future:
             };
             run_task(shared, core, &mut local, &header);
         }
+        // Timers that are due wake their tasks, every time round, so that a
+        // busy runtime still fires them on time.
+        let next_timer = shared.timers.fire(Instant::now());
         let idle = lock(&shared.run_queue).is_empty() && !main.woken.load(Ordering::Acquire);
         if idle {
-            shared.parker.park();
+            match next_timer {
+                Some(deadline) => shared.parker.park_timeout(deadline - Instant::now()),
+                None => shared.parker.park(),
+            }
         }
     }
 }

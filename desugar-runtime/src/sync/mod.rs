@@ -10,13 +10,9 @@
 pub mod mpsc;
 pub mod oneshot;
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 
-/// Locks a channel's state: a panic while it was held left valid data.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use crate::mutex::lock;
 
 /// Stores `waker` in `slot`, unless the one there wakes the same task.
 fn store_waker(slot: &mut Option<Waker>, waker: &Waker) {

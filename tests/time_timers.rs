@@ -1,0 +1,145 @@
+//! Timers: `sleep`, `timeout`, `interval`, and a timer beside a busy task.
+
+use std::future::pending;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use desugar::runtime::sync::mpsc;
+use desugar::runtime::{Builder, Runtime, task, time};
+
+fn runtime() -> Runtime {
+    Builder::new_current_thread().build().expect("a runtime")
+}
+
+#[test]
+fn sleep_waits_at_least_its_duration() {
+    let started = Instant::now();
+    runtime().block_on(time::sleep(Duration::from_millis(20)));
+    assert!(started.elapsed() >= Duration::from_millis(20));
+}
+
+#[test]
+fn sleeping_tasks_wake_in_deadline_order() {
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&order);
+    runtime().block_on(async move {
+        let handles: Vec<_> = [30_u64, 10, 40, 20, 0]
+            .into_iter()
+            .map(|ms| {
+                let seen = Arc::clone(&seen);
+                task::spawn(async move {
+                    time::sleep(Duration::from_millis(ms)).await;
+                    seen.lock().unwrap().push(ms);
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await.unwrap();
+        }
+    });
+    assert_eq!(*order.lock().unwrap(), [0, 10, 20, 30, 40]);
+}
+
+#[test]
+fn timeout_gives_the_output_in_time_and_elapsed_after() {
+    let runtime = runtime();
+    let quick = runtime.block_on(time::timeout(Duration::from_secs(5), async { 3 }));
+    assert_eq!(quick, Ok(3));
+    let slow = runtime.block_on(time::timeout(Duration::from_millis(5), pending::<()>()));
+    assert_eq!(slow.unwrap_err().to_string(), "deadline has elapsed");
+}
+
+#[test]
+fn a_timed_out_future_is_dropped() {
+    struct Dropped(Arc<AtomicBool>);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let dropped = Arc::new(AtomicBool::new(false));
+    let flag = Dropped(Arc::clone(&dropped));
+    let result = runtime().block_on(time::timeout(Duration::from_millis(5), async move {
+        let _flag = flag;
+        pending::<()>().await;
+    }));
+    assert!(result.is_err());
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+#[test]
+fn an_interval_ticks_once_per_period_the_first_at_once() {
+    let (first, span) = runtime().block_on(async {
+        let mut interval = time::interval(Duration::from_millis(10));
+        let first = interval.tick().await;
+        interval.tick().await;
+        let third = interval.tick().await;
+        (first, third - first)
+    });
+    assert!(first <= Instant::now());
+    assert_eq!(
+        span,
+        Duration::from_millis(20),
+        "ticks are due a period apart"
+    );
+}
+
+#[test]
+fn a_sleep_polled_outside_a_runtime_panics_with_a_clear_message() {
+    let panic = std::panic::catch_unwind(|| {
+        desugar::block_on(time::sleep(Duration::from_millis(50)));
+    })
+    .unwrap_err();
+    let message = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default();
+    assert!(message.contains("outside a runtime"), "{message}");
+}
+
+/// How many receives a task on an always-ready channel had done when a
+/// 1 ms timer beside it fired; the busy task stops once it has, or at `CAP`.
+fn busy_receives_before_a_timer_fires(coop: bool) -> usize {
+    const CAP: usize = 1_000_000;
+    let runtime = Builder::new_current_thread().coop(coop).build().unwrap();
+    runtime.block_on(async {
+        let fired = Arc::new(AtomicBool::new(false));
+        let receives = Arc::new(AtomicUsize::new(0));
+        let timer = {
+            let fired = Arc::clone(&fired);
+            task::spawn(async move {
+                time::sleep(Duration::from_millis(1)).await;
+                fired.store(true, Ordering::SeqCst);
+            })
+        };
+        task::yield_now().await; // the timer is registered
+        let busy = {
+            let (fired, receives) = (Arc::clone(&fired), Arc::clone(&receives));
+            task::spawn(async move {
+                let (tx, mut rx) = mpsc::unbounded_channel();
+                tx.send(()).unwrap();
+                while !fired.load(Ordering::SeqCst) && receives.load(Ordering::SeqCst) < CAP {
+                    rx.recv().await.unwrap();
+                    tx.send(()).unwrap();
+                    receives.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        busy.await.unwrap();
+        timer.await.unwrap();
+        let done = receives.load(Ordering::SeqCst);
+        if done < CAP { done } else { usize::MAX }
+    })
+}
+
+#[test]
+fn a_timer_fires_beside_a_task_on_an_always_ready_channel() {
+    assert_ne!(busy_receives_before_a_timer_fires(true), usize::MAX);
+}
+
+#[test]
+fn without_the_budget_the_busy_task_starves_the_timer() {
+    assert_eq!(busy_receives_before_a_timer_fires(false), usize::MAX);
+}
