@@ -29,7 +29,8 @@
 mod block_on;
 pub mod coop;
 mod mutex;
-mod park;
+pub mod net;
+mod reactor;
 mod runtime;
 mod scheduler;
 pub mod sync;

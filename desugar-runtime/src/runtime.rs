@@ -46,10 +46,10 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// None yet; the reactor, when it comes, can fail to open its `epoll`.
+    /// When the reactor cannot open its `epoll` instance or its eventfd.
     pub fn build(&mut self) -> io::Result<Runtime> {
         Ok(Runtime {
-            shared: Shared::new(self.coop),
+            shared: Shared::new(self.coop)?,
             core: Mutex::new(Core::default()),
         })
     }

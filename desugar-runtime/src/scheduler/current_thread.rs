@@ -14,7 +14,8 @@
 //!
 //! - [`Shared`] (behind an `Arc`, reached from any thread): the **run
 //!   queue** of woken tasks, by header; the **inject queue** of futures
-//!   spawned since the loop last looked; the [`Parker`]. Wakers hold only a
+//!   spawned since the loop last looked; the timers; the [`Reactor`], where
+//!   the loop parks. Wakers hold only a
 //!   `Weak<Shared>`, so a waker that outlives the runtime does nothing.
 //! - `Core` (owned by the runtime, held by the thread inside `block_on`):
 //!   the spawned futures, by task id. Only that thread polls or drops them.
@@ -47,11 +48,11 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::coop;
 use crate::mutex::lock;
-use crate::park::Parker;
+use crate::reactor::Reactor;
 use crate::task::cell::TaskCell;
 use crate::task::header::Header;
 use crate::task::{JoinHandle, JoinState};
@@ -68,7 +69,8 @@ type LocalTask = Pin<Box<dyn Future<Output = ()>>>;
 pub(crate) struct Shared {
     run_queue: Mutex<VecDeque<Arc<Header>>>,
     inject: Mutex<Vec<(u64, SendTask)>>,
-    parker: Parker,
+    /// Where the loop waits: epoll, via mio (see `reactor`).
+    pub(crate) reactor: Reactor,
     /// The timers of `time::sleep` and friends.
     pub(crate) timers: Timers,
     next_id: AtomicU64,
@@ -78,16 +80,16 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(coop: bool) -> Arc<Self> {
-        Arc::new(Shared {
+    pub(crate) fn new(coop: bool) -> std::io::Result<Arc<Self>> {
+        Ok(Arc::new(Shared {
             run_queue: Mutex::new(VecDeque::new()),
             inject: Mutex::new(Vec::new()),
-            parker: Parker::default(),
+            reactor: Reactor::new()?,
             timers: Timers::default(),
             next_id: AtomicU64::new(1),
             shutdown: AtomicBool::new(false),
             coop,
-        })
+        }))
     }
 
     /// Queues a woken task and wakes the loop.
@@ -96,7 +98,7 @@ impl Shared {
             return;
         }
         lock(&self.run_queue).push_back(header);
-        self.parker.unpark();
+        self.reactor.unpark();
     }
 
     fn new_task(self: &Arc<Self>) -> Arc<Header> {
@@ -125,6 +127,7 @@ impl Shared {
     /// Step 1 of shutdown (see the module docs); the runtime does the rest.
     pub(crate) fn shut_down(&self) -> Vec<(u64, SendTask)> {
         self.shutdown.store(true, Ordering::Release);
+        self.reactor.shut_down();
         lock(&self.run_queue).clear();
         std::mem::take(&mut *lock(&self.inject))
     }
@@ -197,7 +200,7 @@ impl Wake for MainWaker {
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::Release);
         if let Some(shared) = self.shared.upgrade() {
-            shared.parker.unpark();
+            shared.reactor.unpark();
         }
     }
 }
@@ -262,12 +265,21 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, core: &mut Core, future:
         // Timers that are due wake their tasks, every time round, so that a
         // busy runtime still fires them on time.
         let next_timer = shared.timers.fire(Instant::now());
+        shared.reactor.prepare_park();
         let idle = lock(&shared.run_queue).is_empty() && !main.woken.load(Ordering::Acquire);
-        if idle {
-            match next_timer {
-                Some(deadline) => shared.parker.park_timeout(deadline - Instant::now()),
-                None => shared.parker.park(),
+        let timeout = if idle {
+            // Until the nearest timer, an I/O event, or a wake-up.
+            next_timer.map(|deadline| deadline.saturating_duration_since(Instant::now()))
+        } else {
+            shared.reactor.cancel_park();
+            // Busy: only collect the I/O events that are already there.
+            if !shared.reactor.has_sources() {
+                continue;
             }
+            Some(Duration::ZERO)
+        };
+        if let Err(error) = shared.reactor.park(timeout) {
+            panic!("the reactor failed to wait for events: {error}");
         }
     }
 }
