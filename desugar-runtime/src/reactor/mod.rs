@@ -137,7 +137,8 @@ impl Reactor {
 
     /// Wakes the loop if it is parked (from any thread).
     pub(crate) fn unpark(&self) {
-        if self.parked.swap(false, Ordering::SeqCst) {
+        // A load first: the common case (the loop is busy) writes nothing.
+        if self.parked.load(Ordering::SeqCst) && self.parked.swap(false, Ordering::SeqCst) {
             // Failing to write the eventfd leaves the loop parked until its
             // timeout or an event; there is no one to report it to.
             let _ = self.waker.wake();

@@ -44,6 +44,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -65,10 +66,34 @@ const TASKS_PER_TICK: usize = 61;
 type SendTask = Pin<Box<dyn Future<Output = ()> + Send>>;
 type LocalTask = Pin<Box<dyn Future<Output = ()>>>;
 
+/// The tasks the loop owns, by id, each with its waker (made once).
+type Tasks<T> = HashMap<u64, (T, Waker), BuildHasherDefault<IdHasher>>;
+
+/// Task ids are consecutive numbers: a multiply spreads them over the
+/// table's buckets, at a fraction of the cost of the default SipHash.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// The part of the scheduler every thread may reach.
 pub(crate) struct Shared {
     run_queue: Mutex<VecDeque<Arc<Header>>>,
-    inject: Mutex<Vec<(u64, SendTask)>>,
+    inject: Mutex<Vec<(Arc<Header>, SendTask)>>,
     /// Where the loop waits: epoll, via mio (see `reactor`).
     pub(crate) reactor: Reactor,
     /// The timers of `time::sleep` and friends.
@@ -118,14 +143,14 @@ impl Shared {
         if self.shutdown.load(Ordering::Acquire) {
             drop(cell); // reports "cancelled" to the handle
         } else {
-            lock(&self.inject).push((header.id(), cell));
+            lock(&self.inject).push((Arc::clone(&header), cell));
             self.schedule(Arc::clone(&header));
         }
         JoinHandle::new(join, header)
     }
 
     /// Step 1 of shutdown (see the module docs); the runtime does the rest.
-    pub(crate) fn shut_down(&self) -> Vec<(u64, SendTask)> {
+    pub(crate) fn shut_down(&self) -> Vec<(Arc<Header>, SendTask)> {
         self.shutdown.store(true, Ordering::Release);
         self.reactor.shut_down();
         lock(&self.run_queue).clear();
@@ -140,7 +165,7 @@ impl Shared {
 /// The spawned futures, owned by the runtime.
 #[derive(Default)]
 pub(crate) struct Core {
-    tasks: HashMap<u64, SendTask>,
+    tasks: Tasks<SendTask>,
 }
 
 impl Core {
@@ -163,7 +188,7 @@ thread_local! {
 
 #[derive(Default)]
 struct LocalTasks {
-    spawned: Vec<(u64, LocalTask)>,
+    spawned: Vec<(Arc<Header>, LocalTask)>,
 }
 
 /// Calls `f` with the runtime of this thread's `block_on`, if there is one.
@@ -181,7 +206,7 @@ where
     let header = shared.new_task();
     let join = Arc::new(JoinState::new());
     let cell: LocalTask = Box::pin(TaskCell::new(future, Arc::clone(&join)));
-    LOCAL.with(|local| local.borrow_mut().spawned.push((header.id(), cell)));
+    LOCAL.with(|local| local.borrow_mut().spawned.push((Arc::clone(&header), cell)));
     shared.schedule(Arc::clone(&header));
     Some(JoinHandle::new(join, header))
 }
@@ -247,7 +272,9 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, core: &mut Core, future:
     });
     let main_waker = Waker::from(Arc::clone(&main));
     // The `!Send` tasks of this call; dropped (cancelled) when it returns.
-    let mut local: HashMap<u64, LocalTask> = HashMap::new();
+    let mut local: Tasks<LocalTask> = Tasks::default();
+    // The tasks of one tick, taken from the run queue under one lock.
+    let mut batch = VecDeque::with_capacity(TASKS_PER_TICK);
     loop {
         if main.woken.swap(false, Ordering::AcqRel) {
             let mut cx = Context::from_waker(&main_waker);
@@ -256,10 +283,12 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, core: &mut Core, future:
                 return output;
             }
         }
-        for _ in 0..TASKS_PER_TICK {
-            let Some(header) = lock(&shared.run_queue).pop_front() else {
-                break;
-            };
+        {
+            let mut queue = lock(&shared.run_queue);
+            let n = queue.len().min(TASKS_PER_TICK);
+            batch.extend(queue.drain(..n));
+        }
+        for header in batch.drain(..) {
             run_task(shared, core, &mut local, &header);
         }
         // Timers that are due wake their tasks, every time round, so that a
@@ -284,17 +313,23 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, core: &mut Core, future:
     }
 }
 
-/// Moves freshly spawned futures where the loop owns them.
-fn take_spawned(shared: &Shared, core: &mut Core, local: &mut HashMap<u64, LocalTask>) {
-    core.tasks.extend(lock(&shared.inject).drain(..));
-    LOCAL.with(|spawned| local.extend(spawned.borrow_mut().spawned.drain(..)));
+/// Moves freshly spawned futures where the loop owns them, each with the
+/// waker it will be polled with.
+fn take_spawned(shared: &Shared, core: &mut Core, local: &mut Tasks<LocalTask>) {
+    core.tasks.extend(lock(&shared.inject).drain(..).map(entry));
+    LOCAL.with(|spawned| local.extend(spawned.borrow_mut().spawned.drain(..).map(entry)));
+}
+
+/// A spawned task as the loop keeps it.
+fn entry<T>((header, task): (Arc<Header>, T)) -> (u64, (T, Waker)) {
+    (header.id(), (task, Waker::from(header)))
 }
 
 /// Polls (or, if aborted, drops) the task of `header`.
 fn run_task(
     shared: &Arc<Shared>,
     core: &mut Core,
-    local: &mut HashMap<u64, LocalTask>,
+    local: &mut Tasks<LocalTask>,
     header: &Arc<Header>,
 ) {
     let id = header.id();
@@ -308,12 +343,12 @@ fn run_task(
         drop(local.remove(&id));
         return;
     }
-    let waker = Waker::from(Arc::clone(header));
-    let mut cx = Context::from_waker(&waker);
     let budget = shared.budget();
-    let ready = if let Some(task) = core.tasks.get_mut(&id) {
+    let ready = if let Some((task, waker)) = core.tasks.get_mut(&id) {
+        let mut cx = Context::from_waker(waker);
         coop::with_budget(budget, || task.as_mut().poll(&mut cx)).is_ready()
-    } else if let Some(task) = local.get_mut(&id) {
+    } else if let Some((task, waker)) = local.get_mut(&id) {
+        let mut cx = Context::from_waker(waker);
         coop::with_budget(budget, || task.as_mut().poll(&mut cx)).is_ready()
     } else {
         false // a stale wake of a task that has finished
