@@ -67,7 +67,10 @@ type SendTask = Pin<Box<dyn Future<Output = ()> + Send>>;
 type LocalTask = Pin<Box<dyn Future<Output = ()>>>;
 
 /// The tasks the loop owns, by id, each with its waker (made once).
-type Tasks<T> = HashMap<u64, (T, Waker), BuildHasherDefault<IdHasher>>;
+type Tasks<T> = HashMap<u64, (T, Waker), IdHash>;
+
+/// Hashing by [`IdHasher`].
+pub(crate) type IdHash = BuildHasherDefault<IdHasher>;
 
 /// Task ids are consecutive numbers: a multiply spreads them over the
 /// table's buckets, at a fraction of the cost of the default SipHash.
@@ -283,12 +286,19 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, core: &mut Core, future:
                 return output;
             }
         }
-        {
-            let mut queue = lock(&shared.run_queue);
-            let n = queue.len().min(TASKS_PER_TICK);
-            batch.extend(queue.drain(..n));
-        }
-        for header in batch.drain(..) {
+        // Up to TASKS_PER_TICK tasks, including those woken or spawned
+        // during this tick, taken from the queue a batch at a time.
+        let mut budget = TASKS_PER_TICK;
+        while budget > 0 {
+            if batch.is_empty() {
+                let mut queue = lock(&shared.run_queue);
+                let n = queue.len().min(budget);
+                batch.extend(queue.drain(..n));
+            }
+            let Some(header) = batch.pop_front() else {
+                break;
+            };
+            budget -= 1;
             run_task(shared, core, &mut local, &header);
         }
         // Timers that are due wake their tasks, every time round, so that a

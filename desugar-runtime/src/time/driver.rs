@@ -19,6 +19,7 @@ use std::task::Waker;
 use std::time::Instant;
 
 use crate::mutex::lock;
+use crate::scheduler::current_thread::IdHash;
 
 /// A registered timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,7 +34,7 @@ pub(crate) struct Timers {
 struct Inner {
     heap: BinaryHeap<Reverse<(Instant, TimerId)>>,
     /// The live timers: deadline and waker.
-    wakers: HashMap<TimerId, (Instant, Waker)>,
+    wakers: HashMap<TimerId, (Instant, Waker), IdHash>,
     next_id: u64,
 }
 
