@@ -33,7 +33,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use super::{lock, store_waker};
@@ -188,12 +188,7 @@ impl<T> Sender<T> {
                 chan.waiting_senders.push(cx.waker().clone());
                 return Poll::Pending;
             }
-            chan.queue.push_back(item);
-            let receiver = chan.receiver.take();
-            drop(chan);
-            if let Some(waker) = receiver {
-                waker.wake();
-            }
+            push(chan, item);
             Poll::Ready(Ok(()))
         })
         .await
@@ -205,7 +200,7 @@ impl<T> Sender<T> {
     ///
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], with the value.
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        let mut chan = lock(&self.chan);
+        let chan = lock(&self.chan);
         if chan.receiver_gone {
             return Err(TrySendError::Closed(value));
         }
@@ -215,12 +210,7 @@ impl<T> Sender<T> {
         {
             return Err(TrySendError::Full(value));
         }
-        chan.queue.push_back(value);
-        let receiver = chan.receiver.take();
-        drop(chan);
-        if let Some(waker) = receiver {
-            waker.wake();
-        }
+        push(chan, value);
         Ok(())
     }
 
@@ -242,16 +232,11 @@ impl<T> UnboundedSender<T> {
     ///
     /// [`SendError`] with the value, once the receiver is gone.
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        let mut chan = lock(&self.chan);
+        let chan = lock(&self.chan);
         if chan.receiver_gone {
             return Err(SendError(value));
         }
-        chan.queue.push_back(value);
-        let receiver = chan.receiver.take();
-        drop(chan);
-        if let Some(waker) = receiver {
-            waker.wake();
-        }
+        push(chan, value);
         Ok(())
     }
 
@@ -259,6 +244,26 @@ impl<T> UnboundedSender<T> {
     pub fn is_closed(&self) -> bool {
         lock(&self.chan).receiver_gone
     }
+}
+
+/// Queues `value` and wakes the receiver, after unlocking.
+fn push<T>(mut chan: MutexGuard<'_, Chan<T>>, value: T) {
+    chan.queue.push_back(value);
+    let receiver = chan.receiver.take();
+    drop(chan);
+    if let Some(waker) = receiver {
+        waker.wake();
+    }
+}
+
+/// Takes the next value, if any, and wakes the senders waiting for room.
+/// (Waking under the lock is fine: a waker only queues a task.)
+fn pop<T>(chan: &mut Chan<T>) -> Option<T> {
+    let value = chan.queue.pop_front()?;
+    std::mem::take(&mut chan.waiting_senders)
+        .into_iter()
+        .for_each(Waker::wake);
+    Some(value)
 }
 
 /// Counting senders: the receiver ends when the last one goes.
@@ -327,10 +332,7 @@ impl<T> Receiver<T> {
             return Poll::Pending;
         }
         let mut chan = lock(&self.chan);
-        if let Some(value) = chan.queue.pop_front() {
-            let senders = std::mem::take(&mut chan.waiting_senders);
-            drop(chan);
-            senders.into_iter().for_each(Waker::wake);
+        if let Some(value) = pop(&mut chan) {
             return Poll::Ready(Some(value));
         }
         if chan.senders == 0 {
@@ -348,13 +350,8 @@ impl<T> Receiver<T> {
     /// sender is gone and nothing is left.
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let mut chan = lock(&self.chan);
-        match chan.queue.pop_front() {
-            Some(value) => {
-                let senders = std::mem::take(&mut chan.waiting_senders);
-                drop(chan);
-                senders.into_iter().for_each(Waker::wake);
-                Ok(value)
-            }
+        match pop(&mut chan) {
+            Some(value) => Ok(value),
             None if chan.senders == 0 => Err(TryRecvError::Disconnected),
             None => Err(TryRecvError::Empty),
         }
