@@ -132,25 +132,11 @@ pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysi
     let mut resolved = scope::resolve(sig, &lowered.body)?;
     // Pinning a local makes every state in its scope hold it, and what they
     // hold may pin more: iterate to a fixed point.
+    let pinning = pinning::Pinning::new(&resolved);
     let mut pinned = vec![false; resolved.bindings.len()];
     let (carried, unassigned) = loop {
         let (carried, unassigned) = liveness::carried(&resolved, &pinned);
-        let mut more = pinning::pinned(&resolved, &carried);
-        for (binding, pin) in more.iter_mut().enumerate() {
-            // Only a local some state holds has a place in the frame (one
-            // declared inside a closure or `async` block is that one's).
-            let held = resolved
-                .sites
-                .iter()
-                .any(|(_, s)| s.in_scope.contains(&binding));
-            if *pin
-                && (!held
-                    || (!pinning::explicit(&resolved, binding)
-                        && pinning::unsupported(&resolved, binding).is_some()))
-            {
-                *pin = false;
-            }
-        }
+        let more = pinning.pinned(&resolved, &carried);
         if more.iter().zip(&pinned).all(|(m, p)| !m || *p) {
             break (carried, unassigned);
         }

@@ -48,37 +48,70 @@ use std::collections::BTreeSet;
 use super::BindingId;
 use super::scope::{Declaration, Resolved};
 
-/// For each binding, whether it is pinned, given what each state holds.
-pub(super) fn pinned(resolved: &Resolved, carried: &[Vec<BindingId>]) -> Vec<bool> {
-    let borrows = borrows(resolved);
-    let mut pinned = vec![false; resolved.bindings.len()];
-    // A value computed by awaiting a future that borrows `x` may borrow
-    // `x` (`let first = first(&items).await;`): `x` stays in place.
-    for derivation in &resolved.derivations {
-        for mention in &resolved.mentions[derivation.mentions.clone()] {
-            if mention.pins()
-                && mention.in_await
-                && !mention.through_deref
-                && !resolved.shared_refs.contains(&mention.binding)
-                && !derivation.bindings.contains(&mention.binding)
-            {
-                pinned[mention.binding] = true;
-            }
-        }
-    }
-    for (held, (_, site)) in carried.iter().zip(&resolved.sites) {
-        for &borrower in held {
-            for &lent in &borrows[borrower] {
-                if lent != borrower
-                    && site.in_scope.contains(&lent)
-                    && !resolved.shared_refs.contains(&lent)
+/// What pinning needs that does not depend on what the states hold,
+/// worked out once for the fixed point in `analyse`.
+pub(super) struct Pinning {
+    /// What each binding's value may borrow (see [`borrows`]).
+    borrows: Vec<BTreeSet<BindingId>>,
+    /// The bindings an await's output may borrow: pinned whatever is held.
+    awaited: Vec<BindingId>,
+    /// Whether each binding may be pinned: some state may hold it (one
+    /// declared inside a closure or `async` block is that one's), it is not
+    /// a shared reference parameter, and it can be kept in place, or the
+    /// borrow of it is written out (then [`unsupported`] says why not).
+    allowed: Vec<bool>,
+}
+
+impl Pinning {
+    pub(super) fn new(resolved: &Resolved) -> Pinning {
+        let allowed = (0..resolved.bindings.len())
+            .map(|binding| {
+                let held = resolved
+                    .sites
+                    .iter()
+                    .any(|(_, site)| site.in_scope.contains(&binding));
+                held && !resolved.shared_refs.contains(&binding)
+                    && (explicit(resolved, binding) || unsupported(resolved, binding).is_none())
+            })
+            .collect();
+        // A value computed by awaiting a future that borrows `x` may borrow
+        // `x` (`let first = first(&items).await;`): `x` stays in place.
+        let mut awaited = Vec::new();
+        for derivation in &resolved.derivations {
+            for mention in &resolved.mentions[derivation.mentions.clone()] {
+                if mention.pins()
+                    && mention.in_await
+                    && !mention.through_deref
+                    && !derivation.bindings.contains(&mention.binding)
                 {
-                    pinned[lent] = true;
+                    awaited.push(mention.binding);
                 }
             }
         }
+        Pinning {
+            borrows: borrows(resolved),
+            awaited,
+            allowed,
+        }
     }
-    pinned
+
+    /// For each binding, whether it is pinned, given what each state holds.
+    pub(super) fn pinned(&self, resolved: &Resolved, carried: &[Vec<BindingId>]) -> Vec<bool> {
+        let mut pinned = vec![false; resolved.bindings.len()];
+        for &binding in &self.awaited {
+            pinned[binding] = self.allowed[binding];
+        }
+        for (held, (_, site)) in carried.iter().zip(&resolved.sites) {
+            for &borrower in held {
+                for &lent in &self.borrows[borrower] {
+                    if lent != borrower && self.allowed[lent] && site.in_scope.contains(&lent) {
+                        pinned[lent] = true;
+                    }
+                }
+            }
+        }
+        pinned
+    }
 }
 
 /// What each binding's value may borrow, directly or through the bindings
@@ -124,7 +157,7 @@ fn borrows(resolved: &Resolved) -> Vec<BTreeSet<BindingId>> {
 /// guess that it must be pinned is a good one, and if it cannot be, that is
 /// an error. A guess from a method's name alone (`x.first()`) that cannot
 /// be kept is dropped instead: if the borrow is really kept, rustc says so.
-pub(super) fn explicit(resolved: &Resolved, binding: BindingId) -> bool {
+fn explicit(resolved: &Resolved, binding: BindingId) -> bool {
     resolved
         .mentions
         .iter()

@@ -945,17 +945,8 @@ impl Resolver {
         if self.unpinned > 0 {
             return;
         }
-        match place {
-            Expr::Path(path) if path.qself.is_none() => {
-                if let Some(ident) = path.path.get_ident() {
-                    self.pinning.insert(std::ptr::from_ref(ident) as usize);
-                }
-            }
-            Expr::Field(field) => self.pin_root(&field.base),
-            Expr::Index(index) => self.pin_root(&index.expr),
-            Expr::Paren(paren) => self.pin_root(&paren.expr),
-            Expr::Group(group) => self.pin_root(&group.expr),
-            _ => {}
+        if let Some(root) = place_root(place) {
+            self.pinning.insert(std::ptr::from_ref(root) as usize);
         }
     }
 
