@@ -1,17 +1,16 @@
 //! TCP over the reactor: echo over loopback, many connections at once, the
 //! futures-io traits, and the faults a peer can cause.
 
+mod rt_support;
+
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::time::Duration;
 
 use desugar::runtime::net::{TcpListener, TcpStream};
-use desugar::runtime::{Builder, Runtime, task, time};
+use desugar::runtime::{task, time};
 use futures::{AsyncReadExt, AsyncWriteExt};
-
-fn runtime() -> Runtime {
-    Builder::new_current_thread().build().expect("a runtime")
-}
+use rt_support::runtime;
 
 /// Accepts forever, echoing each connection until its peer closes.
 async fn echo_server() -> SocketAddr {

@@ -1,6 +1,8 @@
 //! The current-thread runtime's tasks: spawning, joining, panics, aborts,
 //! wake-ups from other threads, and shutdown.
 
+mod rt_support;
+
 use std::future::{Future, pending};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,20 +11,8 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
-use desugar::runtime::{Builder, Runtime, task};
-
-fn runtime() -> Runtime {
-    Builder::new_current_thread().build().expect("a runtime")
-}
-
-/// Counts its drops.
-struct DropCounter(Arc<AtomicUsize>);
-
-impl Drop for DropCounter {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
+use desugar::runtime::task;
+use rt_support::{DropCounter, panic_message, runtime};
 
 /// Whether a [`Gate`] is open, and the waker of the task waiting at it.
 type GateState = Arc<Mutex<(bool, Option<Waker>)>>;
@@ -263,10 +253,6 @@ fn spawn_outside_a_runtime_panics_with_a_clear_message() {
         task::spawn(async {});
     })
     .unwrap_err();
-    let message = message
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| message.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default();
+    let message = panic_message(&*message);
     assert!(message.contains("outside a runtime"), "{message}");
 }

@@ -1,6 +1,8 @@
 //! Channels: `oneshot` and `mpsc` (bounded and unbounded), their closing
 //! rules, back-pressure, and wake-ups across threads.
 
+mod rt_support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -8,20 +10,8 @@ use std::time::Duration;
 
 use desugar::runtime::sync::mpsc::{self, TryRecvError, TrySendError};
 use desugar::runtime::sync::oneshot;
-use desugar::runtime::{Builder, Runtime, task};
-
-fn runtime() -> Runtime {
-    Builder::new_current_thread().build().expect("a runtime")
-}
-
-/// Counts its drops.
-struct DropCounter(Arc<AtomicUsize>);
-
-impl Drop for DropCounter {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
+use desugar::runtime::task;
+use rt_support::{DropCounter, runtime};
 
 #[test]
 fn a_oneshot_delivers_its_value_across_tasks() {

@@ -1,16 +1,15 @@
 //! Timers: `sleep`, `timeout`, `interval`, and a timer beside a busy task.
 
+mod rt_support;
+
 use std::future::pending;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use desugar::runtime::sync::mpsc;
-use desugar::runtime::{Builder, Runtime, task, time};
-
-fn runtime() -> Runtime {
-    Builder::new_current_thread().build().expect("a runtime")
-}
+use desugar::runtime::{Builder, task, time};
+use rt_support::{panic_message, runtime};
 
 #[test]
 fn sleep_waits_at_least_its_duration() {
@@ -91,11 +90,7 @@ fn a_sleep_polled_outside_a_runtime_panics_with_a_clear_message() {
         desugar::block_on(time::sleep(Duration::from_millis(50)));
     })
     .unwrap_err();
-    let message = panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default();
+    let message = panic_message(&*panic);
     assert!(message.contains("outside a runtime"), "{message}");
 }
 

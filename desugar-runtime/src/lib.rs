@@ -36,6 +36,7 @@ mod scheduler;
 pub mod sync;
 pub mod task;
 pub mod time;
+mod waker;
 
 pub use block_on::block_on;
 pub use runtime::{Builder, Runtime};

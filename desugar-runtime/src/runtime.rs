@@ -9,6 +9,7 @@ use std::future::Future;
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::mutex::lock;
 use crate::scheduler::current_thread::{self, Core, Shared};
 use crate::task::JoinHandle;
 
@@ -81,7 +82,7 @@ impl Runtime {
     /// `future` panics.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         current_thread::assert_not_entered();
-        let mut core = self.core.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut core = lock(&self.core);
         current_thread::block_on(&self.shared, &mut core, future)
     }
 

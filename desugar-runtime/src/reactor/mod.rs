@@ -39,6 +39,9 @@ pub(crate) struct Reactor {
     waker: mio::Waker,
     parked: AtomicBool,
     sources: Mutex<HashMap<usize, Arc<ScheduledIo>>>,
+    /// How many sources are registered, read by the loop every tick
+    /// without taking the `sources` lock.
+    registered: AtomicUsize,
     next_token: AtomicUsize,
 }
 
@@ -54,6 +57,7 @@ impl Reactor {
             waker,
             parked: AtomicBool::new(false),
             sources: Mutex::new(HashMap::new()),
+            registered: AtomicUsize::new(0),
             next_token: AtomicUsize::new(0),
         })
     }
@@ -66,12 +70,14 @@ impl Reactor {
         let token = self.next_token.fetch_add(1, Ordering::Relaxed);
         let io = Arc::new(ScheduledIo::new());
         lock(&self.sources).insert(token, Arc::clone(&io));
+        self.registered.fetch_add(1, Ordering::Relaxed);
         if let Err(error) = self.registry.register(
             source,
             Token(token),
             Interest::READABLE | Interest::WRITABLE,
         ) {
             lock(&self.sources).remove(&token);
+            self.registered.fetch_sub(1, Ordering::Relaxed);
             return Err(error);
         }
         Ok((token, io))
@@ -79,7 +85,9 @@ impl Reactor {
 
     /// Deregisters `source`; its waiters are woken (and will find it gone).
     pub(crate) fn deregister(&self, token: usize, source: &mut impl Source) -> io::Result<()> {
-        if let Some(io) = lock(&self.sources).remove(&token) {
+        let removed = lock(&self.sources).remove(&token);
+        if let Some(io) = removed {
+            self.registered.fetch_sub(1, Ordering::Relaxed);
             io.wake_all();
         }
         self.registry.deregister(source)
@@ -148,12 +156,13 @@ impl Reactor {
     /// Whether any source is registered (then the loop checks for events
     /// even when it has work).
     pub(crate) fn has_sources(&self) -> bool {
-        !lock(&self.sources).is_empty()
+        self.registered.load(Ordering::Relaxed) > 0
     }
 
     /// Shutdown: wakes every waiter, so that none waits for ever.
     pub(crate) fn shut_down(&self) {
         let sources: Vec<_> = lock(&self.sources).drain().map(|(_, io)| io).collect();
+        self.registered.store(0, Ordering::Relaxed);
         sources.iter().for_each(|io| io.wake_all());
     }
 }

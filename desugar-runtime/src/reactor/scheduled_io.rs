@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use crate::mutex::lock;
+use crate::waker;
 
 /// Readiness bits.
 pub(crate) const READABLE: usize = 0b0_0001;
@@ -84,10 +85,10 @@ impl ScheduledIo {
             }
         }
         if ready & Direction::Read.mask() != 0 {
-            wake(&self.reader);
+            waker::wake(&self.reader);
         }
         if ready & Direction::Write.mask() != 0 {
-            wake(&self.writer);
+            waker::wake(&self.writer);
         }
     }
 
@@ -104,13 +105,7 @@ impl ScheduledIo {
             Direction::Read => &self.reader,
             Direction::Write => &self.writer,
         };
-        {
-            let mut waker = lock(slot);
-            match &mut *waker {
-                Some(stored) if stored.will_wake(cx.waker()) => {}
-                other => *other = Some(cx.waker().clone()),
-            }
-        }
+        waker::store(&mut lock(slot), cx.waker());
         // An event may have come between the check and the store.
         match self.ready(direction) {
             Some(event) => Poll::Ready(event),
@@ -149,14 +144,7 @@ impl ScheduledIo {
 
     /// Wakes both directions: the source is going away, or the reactor is.
     pub(crate) fn wake_all(&self) {
-        wake(&self.reader);
-        wake(&self.writer);
-    }
-}
-
-fn wake(slot: &Mutex<Option<Waker>>) {
-    let waker = lock(slot).take();
-    if let Some(waker) = waker {
-        waker.wake();
+        waker::wake(&self.reader);
+        waker::wake(&self.writer);
     }
 }

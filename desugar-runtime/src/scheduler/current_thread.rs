@@ -342,29 +342,35 @@ fn run_task(
     local: &mut Tasks<LocalTask>,
     header: &Arc<Header>,
 ) {
-    let id = header.id();
-    if !core.tasks.contains_key(&id) && !local.contains_key(&id) {
-        take_spawned(shared, core, local);
-    }
     header.unschedule();
-    if header.is_aborted() {
-        // Dropping the future reports "cancelled" to the handle.
-        drop(core.tasks.remove(&id));
-        drop(local.remove(&id));
-        return;
-    }
+    let id = header.id();
     let budget = shared.budget();
-    let ready = if let Some((task, waker)) = core.tasks.get_mut(&id) {
-        let mut cx = Context::from_waker(waker);
-        coop::with_budget(budget, || task.as_mut().poll(&mut cx)).is_ready()
-    } else if let Some((task, waker)) = local.get_mut(&id) {
-        let mut cx = Context::from_waker(waker);
-        coop::with_budget(budget, || task.as_mut().poll(&mut cx)).is_ready()
-    } else {
-        false // a stale wake of a task that has finished
-    };
-    if ready {
-        drop(core.tasks.remove(&id));
-        drop(local.remove(&id));
+    for attempt in 0..2 {
+        let ready = if let Some((task, waker)) = core.tasks.get_mut(&id) {
+            header.is_aborted()
+                || coop::with_budget(budget, || {
+                    task.as_mut().poll(&mut Context::from_waker(waker))
+                })
+                .is_ready()
+        } else if let Some((task, waker)) = local.get_mut(&id) {
+            header.is_aborted()
+                || coop::with_budget(budget, || {
+                    task.as_mut().poll(&mut Context::from_waker(waker))
+                })
+                .is_ready()
+        } else if attempt == 0 {
+            // Spawned since the loop last looked: take it, and look again.
+            take_spawned(shared, core, local);
+            continue;
+        } else {
+            return; // a stale wake of a task that has finished
+        };
+        if ready {
+            // Finished, or aborted: dropping an unfinished future reports
+            // "cancelled" to the handle.
+            drop(core.tasks.remove(&id));
+            drop(local.remove(&id));
+        }
+        return;
     }
 }

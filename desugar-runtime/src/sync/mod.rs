@@ -10,14 +10,5 @@
 pub mod mpsc;
 pub mod oneshot;
 
-use std::task::Waker;
-
 use crate::mutex::lock;
-
-/// Stores `waker` in `slot`, unless the one there wakes the same task.
-fn store_waker(slot: &mut Option<Waker>, waker: &Waker) {
-    match slot {
-        Some(stored) if stored.will_wake(waker) => {}
-        _ => *slot = Some(waker.clone()),
-    }
-}
+use crate::waker::store as store_waker;

@@ -10,10 +10,11 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use super::header::Header;
+use crate::mutex::lock;
 
 /// Why a task did not produce its output.
 pub struct JoinError {
@@ -122,7 +123,7 @@ impl<T> JoinState<T> {
     /// Writes the task's result, once, and wakes whoever awaits the handle.
     pub(crate) fn finish(&self, result: Result<T, JoinError>) {
         let waker = {
-            let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut inner = lock(&self.inner);
             if inner.finished {
                 return;
             }
@@ -136,10 +137,7 @@ impl<T> JoinState<T> {
     }
 
     pub(crate) fn is_finished(&self) -> bool {
-        self.inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .finished
+        lock(&self.inner).finished
     }
 }
 
@@ -178,11 +176,7 @@ impl<T> Future for JoinHandle<T> {
         if crate::coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
-        let mut inner = self
-            .state
-            .inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut inner = lock(&self.state.inner);
         if let Some(result) = inner.result.take() {
             return Poll::Ready(result);
         }
@@ -190,10 +184,7 @@ impl<T> Future for JoinHandle<T> {
             !inner.finished,
             "a `JoinHandle` polled again after it returned the task's result"
         );
-        match &mut inner.waker {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            slot => *slot = Some(cx.waker().clone()),
-        }
+        crate::waker::store(&mut inner.waker, cx.waker());
         Poll::Pending
     }
 }
