@@ -313,7 +313,8 @@ impl VisitMut for Rewriter<'_> {
 /// the pinned locals' handles are parked in the state by then, so their
 /// places are taken before, as pointers, and `unsafe { x.place() }` in
 /// `operand` becomes `unsafe { &mut *__pre_x }`. Returns the statements that
-/// take them.
+/// take them. It recognises exactly the form `Rewriter::place` writes: the
+/// two change together.
 pub(super) fn places_before_storing(operand: &mut Expr) -> Vec<syn::Stmt> {
     struct Places(Vec<Ident>);
     impl VisitMut for Places {
