@@ -1,9 +1,9 @@
-//! desugar-runtime against Tokio's current-thread runtime, side by side.
+//! desugar-runtime against Tokio, side by side.
 //!
 //! `cargo bench -p desugar-runtime --bench vs_tokio` runs each workload on
 //! both runtimes, interleaved (ours, Tokio's, ours, ...) so that drift hits
-//! both, with the same allocator, profile and thread count (one), and
-//! prints one line per workload:
+//! both, with the same allocator, profile and thread count, and prints one
+//! line per workload:
 //!
 //! ```text
 //! WORKLOAD: desugar-runtime T1 tokio T2 ratio R
@@ -14,10 +14,15 @@
 //! are written once (the `workloads!` macro) and compiled against each
 //! runtime's API, which name their parts alike.
 //!
-//! Pass a filter to run some: `cargo bench -p desugar-runtime --bench
-//! vs_tokio -- tcp`. `--quick` runs each once.
+//! Two rounds: every workload on both current-thread runtimes, then most
+//! of them again on both multi-thread runtimes with two workers each (their
+//! lines start with `mt/`; `parallel_cpu` is there only). Pass a filter to
+//! run some: `cargo bench -p desugar-runtime --bench vs_tokio -- tcp`;
+//! `--current-thread` or `--multi-thread` to run one round; `--quick` to
+//! run each workload once.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The workloads, written once against whichever runtime's names are in
@@ -25,6 +30,27 @@ use std::time::{Duration, Instant};
 /// `TcpListener`, `TcpStream`.
 macro_rules! workloads {
     () => {
+        /// 64 tasks of 1 ms of computing each: only threads make it faster.
+        pub(crate) async fn parallel_cpu() {
+            let handles: Vec<_> = (0..64u64)
+                .map(|seed| {
+                    spawn(async move {
+                        let started = Instant::now();
+                        let mut x = seed;
+                        while started.elapsed() < Duration::from_millis(1) {
+                            for _ in 0..1_000 {
+                                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                            }
+                        }
+                        x
+                    })
+                })
+                .collect();
+            for handle in handles {
+                std::hint::black_box(handle.await.unwrap());
+            }
+        }
+
         /// 10k tasks spawned from a task, every handle awaited.
         pub(crate) async fn spawn_many() {
             let handles: Vec<_> = (0..10_000).map(|n| spawn(async move { n })).collect();
@@ -261,9 +287,13 @@ mod ours {
     workloads!();
 
     pub(crate) fn runtime() -> desugar_runtime::Runtime {
-        desugar_runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
+        match WORKERS.load(Ordering::Relaxed) {
+            0 => desugar_runtime::Builder::new_current_thread().build(),
+            workers => desugar_runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .build(),
+        }
+        .unwrap()
     }
 
     /// 10k tasks spawned from another thread, every handle awaited.
@@ -296,10 +326,17 @@ mod theirs {
     workloads!();
 
     pub(crate) fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
+        match WORKERS.load(Ordering::Relaxed) {
+            0 => tokio::runtime::Builder::new_current_thread(),
+            workers => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                builder.worker_threads(workers);
+                builder
+            }
+        }
+        .enable_all()
+        .build()
+        .unwrap()
     }
 
     /// 10k tasks spawned from another thread, every handle awaited.
@@ -319,6 +356,9 @@ mod theirs {
         });
     }
 }
+
+/// The runtimes' worker threads: 0 for current-thread ones.
+static WORKERS: AtomicUsize = AtomicUsize::new(0);
 
 /// How many connections `tcp_10k` can open here: 10k, unless the file
 /// descriptor limit (two per connection, both ends in this process) is lower.
@@ -437,14 +477,60 @@ fn main() {
         .collect();
     let quick = args.iter().any(|a| a == "--quick");
     let bench = Bench {
-        filter: args.into_iter().find(|a| !a.starts_with("--")),
+        filter: args.iter().find(|a| !a.starts_with("--")).cloned(),
         runs: if quick { 1 } else { 7 },
     };
-    println!(
-        "desugar-runtime vs tokio (both current-thread), median of {} interleaved runs each",
-        bench.runs
-    );
+    let only = |flag: &str| args.iter().any(|a| a == flag);
+    if !only("--multi-thread") {
+        println!(
+            "desugar-runtime vs tokio (both current-thread), median of {} interleaved runs each",
+            bench.runs
+        );
+        current_thread_round(&bench);
+    }
+    if !only("--current-thread") {
+        WORKERS.store(2, Ordering::Relaxed);
+        println!(
+            "desugar-runtime vs tokio (both multi-thread, 2 workers), median of {} interleaved runs each",
+            bench.runs
+        );
+        multi_thread_round(&bench);
+    }
+}
 
+/// The same workloads on two workers each.
+fn multi_thread_round(bench: &Bench) {
+    bench.time("mt/parallel_cpu", ours::parallel_cpu, theirs::parallel_cpu);
+    bench.time("mt/spawn_many", ours::spawn_many, theirs::spawn_many);
+    bench.compare(
+        "mt/spawn_remote",
+        || {
+            let runtime = Arc::new(ours::runtime());
+            let started = Instant::now();
+            ours::spawn_remote(&runtime);
+            started.elapsed()
+        },
+        || {
+            let runtime = Arc::new(theirs::runtime());
+            let started = Instant::now();
+            theirs::spawn_remote(&runtime);
+            started.elapsed()
+        },
+    );
+    bench.time("mt/yield_many", ours::yield_many, theirs::yield_many);
+    bench.time("mt/ping_pong", ours::ping_pong, theirs::ping_pong);
+    bench.time("mt/channel_ring", ours::channel_ring, theirs::channel_ring);
+    bench.time("mt/mpsc_bounded", ours::mpsc_bounded, theirs::mpsc_bounded);
+    bench.time("mt/timers", ours::timers, theirs::timers);
+    bench.time(
+        "mt/tcp_echo_16",
+        || ours::tcp_echo(16, 200),
+        || theirs::tcp_echo(16, 200),
+    );
+}
+
+/// Every workload, on one thread each.
+fn current_thread_round(bench: &Bench) {
     bench.time("spawn_many", ours::spawn_many, theirs::spawn_many);
     bench.compare(
         "spawn_remote",

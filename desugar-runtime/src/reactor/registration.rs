@@ -20,14 +20,14 @@ use mio::event::Source;
 
 use super::scheduled_io::{Direction, ScheduledIo};
 use crate::coop;
-use crate::scheduler::current_thread::{self, Shared};
+use crate::scheduler::{Handle, context};
 
 pub(crate) struct Registration<E: Source> {
     /// `None` only while being dropped.
     source: Option<E>,
     token: usize,
     io: Arc<ScheduledIo>,
-    shared: Arc<Shared>,
+    handle: Arc<Handle>,
 }
 
 impl<E: Source> Registration<E> {
@@ -37,17 +37,17 @@ impl<E: Source> Registration<E> {
     ///
     /// Outside a runtime, or when `epoll` refuses the source.
     pub(crate) fn new(mut source: E) -> io::Result<Self> {
-        let shared = current_thread::with_current(Arc::clone).ok_or_else(|| {
+        let handle = context::with_current(Arc::clone).ok_or_else(|| {
             io::Error::other(
                 "a socket was used outside a runtime: sockets need `Runtime::block_on`",
             )
         })?;
-        let (token, io) = shared.reactor.register(&mut source)?;
+        let (token, io) = handle.reactor.register(&mut source)?;
         Ok(Registration {
             source: Some(source),
             token,
             io,
-            shared,
+            handle,
         })
     }
 
@@ -85,7 +85,7 @@ impl<E: Source> Drop for Registration<E> {
         if let Some(mut source) = self.source.take() {
             // A source that cannot be deregistered is closed anyway, which
             // removes it from epoll.
-            let _ = self.shared.reactor.deregister(self.token, &mut source);
+            let _ = self.handle.reactor.deregister(self.token, &mut source);
         }
     }
 }

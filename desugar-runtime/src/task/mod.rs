@@ -25,7 +25,7 @@ pub(crate) use join::JoinState;
 pub use join::{JoinError, JoinHandle};
 
 use crate::coop;
-use crate::scheduler::current_thread;
+use crate::scheduler::{context, current_thread};
 
 /// Spawns a task on the runtime this is called from.
 ///
@@ -55,7 +55,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    current_thread::with_current(|shared| shared.spawn(future)).expect(
+    context::with_current(|handle| handle.spawn(future)).expect(
         "`task::spawn` called outside a runtime: use `Runtime::spawn`, or call it from a task",
     )
 }
@@ -68,7 +68,9 @@ where
 ///
 /// # Panics
 ///
-/// Outside `Runtime::block_on`.
+/// Outside the `block_on` of a current-thread runtime (a multi-thread
+/// runtime's workers may run a task on any of them, so they cannot hold a
+/// `!Send` future).
 ///
 /// # Examples
 ///
@@ -89,7 +91,7 @@ where
     F::Output: 'static,
 {
     current_thread::spawn_local(future)
-        .expect("`task::spawn_local` called outside `Runtime::block_on`")
+        .expect("`task::spawn_local` called outside a current-thread runtime's `block_on`")
 }
 
 /// Yields to the scheduler once: the task goes to the back of the run

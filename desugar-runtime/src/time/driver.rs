@@ -19,7 +19,7 @@ use std::task::Waker;
 use std::time::Instant;
 
 use crate::mutex::lock;
-use crate::scheduler::current_thread::IdHash;
+use crate::scheduler::IdHash;
 
 /// A registered timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -40,12 +40,14 @@ struct Inner {
 
 impl Timers {
     /// Registers a timer, or updates one (its deadline, or its waker).
+    /// Also says whether it is now the earliest: a thread waiting in the
+    /// reactor until the former earliest must then be woken to wait less.
     pub(crate) fn register(
         &self,
         id: Option<TimerId>,
         deadline: Instant,
         waker: &Waker,
-    ) -> TimerId {
+    ) -> (TimerId, bool) {
         let mut inner = lock(&self.inner);
         let id = id.unwrap_or_else(|| {
             inner.next_id += 1;
@@ -63,10 +65,17 @@ impl Timers {
                 true
             }
         };
+        // Compared with the heap's top, which may be a deleted timer: that
+        // can only wake the reactor's waiter early, never late.
+        let earliest = moved
+            && inner
+                .heap
+                .peek()
+                .is_none_or(|Reverse((first, _))| deadline < *first);
         if moved {
             inner.heap.push(Reverse((deadline, id)));
         }
-        id
+        (id, earliest)
     }
 
     /// Forgets a timer.

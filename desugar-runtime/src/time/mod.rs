@@ -28,7 +28,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::coop;
-use crate::scheduler::current_thread::{self, Shared};
+use crate::scheduler::{Handle, context};
 use driver::TimerId;
 
 /// Waits until `duration` has passed.
@@ -56,7 +56,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     deadline: Instant,
     /// Once polled while pending: the runtime's timers, and its timer there.
-    timer: Option<(Arc<Shared>, TimerId)>,
+    timer: Option<(Arc<Handle>, TimerId)>,
 }
 
 impl Sleep {
@@ -77,8 +77,8 @@ impl Sleep {
     }
 
     fn deregister(&mut self) {
-        if let Some((shared, timer)) = self.timer.take() {
-            shared.timers.deregister(timer);
+        if let Some((handle, timer)) = self.timer.take() {
+            handle.timers.deregister(timer);
         }
     }
 }
@@ -95,17 +95,22 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         let deadline = self.deadline;
-        let (shared, timer) = match self.timer.take() {
-            Some((shared, timer)) => (shared, Some(timer)),
+        let (handle, timer) = match self.timer.take() {
+            Some((handle, timer)) => (handle, Some(timer)),
             None => (
-                current_thread::with_current(Arc::clone).expect(
+                context::with_current(Arc::clone).expect(
                     "a `time::sleep` polled outside a runtime: timers need `Runtime::block_on`",
                 ),
                 None,
             ),
         };
-        let timer = shared.timers.register(timer, deadline, cx.waker());
-        self.timer = Some((shared, timer));
+        let (timer, earliest) = handle.timers.register(timer, deadline, cx.waker());
+        if earliest {
+            // On a multi-thread runtime a worker may wait in the reactor
+            // until a later deadline.
+            handle.reactor.unpark();
+        }
+        self.timer = Some((handle, timer));
         Poll::Pending
     }
 }
