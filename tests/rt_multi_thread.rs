@@ -339,6 +339,38 @@ fn an_always_ready_loop_does_not_starve_a_timer_on_one_worker() {
 }
 
 #[test]
+fn two_tasks_that_wake_each_other_do_not_starve_a_third_on_one_worker() {
+    let runtime = multi_thread(1);
+    // All on the worker, so that every task is in its own queue (tasks
+    // from outside come through the injector, looked at every 61 tasks).
+    let on_the_worker = runtime.spawn(async {
+        // A and B bounce a message for ever: each wake puts the other in
+        // the worker's LIFO slot, and neither spends its budget.
+        let (to_b, mut from_a) = mpsc::unbounded_channel::<()>();
+        let (to_a, mut from_b) = mpsc::unbounded_channel::<()>();
+        to_b.send(()).unwrap();
+        let a = task::spawn(async move {
+            while from_b.recv().await.is_some() {
+                let _ = to_b.send(());
+            }
+        });
+        let b = task::spawn(async move {
+            while from_a.recv().await.is_some() {
+                let _ = to_a.send(());
+            }
+        });
+        task::yield_now().await;
+        // C waits in the queue behind the slot.
+        let ran = task::spawn(async { "C ran" }).await.unwrap();
+        a.abort();
+        b.abort();
+        ran
+    });
+    let ran = runtime.block_on(time::timeout(PATIENCE, on_the_worker));
+    assert_eq!(ran.map(Result::unwrap), Ok("C ran"));
+}
+
+#[test]
 fn tcp_echo_between_tasks_on_different_workers() {
     let runtime = multi_thread(2);
     let echoed = runtime.block_on(time::timeout(PATIENCE, async {

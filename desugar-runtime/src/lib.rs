@@ -9,7 +9,9 @@
 //!   to run concurrently; each task is polled when woken, with a
 //!   cooperative budget ([`coop`]) so that a busy task cannot starve the
 //!   others; a panicking task becomes a [`task::JoinError`] and the runtime
-//!   goes on.
+//!   goes on. [`Builder::new_current_thread`] runs every task on the thread
+//!   inside [`Runtime::block_on`]; [`Builder::new_multi_thread`] on a pool
+//!   of worker threads that steal work from each other.
 //!
 //! ```
 //! use desugar_runtime::{Builder, task};

@@ -46,7 +46,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use super::context::{self, Enter};
-use super::{Handle, IdHash};
+use super::{Handle, IdHash, Order};
 use crate::coop;
 use crate::mutex::lock;
 use crate::task::cell::TaskCell;
@@ -110,7 +110,7 @@ where
     let cell: LocalTask = Box::pin(TaskCell::new(future, Arc::clone(&join)));
     let header = handle.new_local_task();
     SPAWNED_LOCAL.with(|spawned| spawned.borrow_mut().push((header.id(), cell)));
-    handle.schedule(Arc::clone(&header));
+    handle.schedule(Arc::clone(&header), Order::Back);
     Some(JoinHandle::new(join, header))
 }
 

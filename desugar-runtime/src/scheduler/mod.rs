@@ -49,6 +49,17 @@ pub(crate) struct Handle {
     flavor: Flavor,
 }
 
+/// Where a task goes when it is queued on a worker's thread (the
+/// current-thread flavor has one queue, and puts every task at its back).
+#[derive(Clone, Copy)]
+pub(crate) enum Order {
+    /// Woken by the task running here: it runs next, as it probably needs
+    /// what that task just sent it.
+    Next,
+    /// Spawned, or woken during its own poll (a yield): to the back.
+    Back,
+}
+
 /// The run queues of each flavor.
 enum Flavor {
     CurrentThread(current_thread::Queue),
@@ -82,14 +93,14 @@ impl Handle {
         }))
     }
 
-    /// Queues a woken task and wakes a thread to run it.
-    pub(crate) fn schedule(&self, header: Arc<Header>) {
+    /// Queues a task and wakes a thread to run it.
+    pub(crate) fn schedule(&self, header: Arc<Header>, order: Order) {
         if self.is_shut_down() {
             return;
         }
         match &self.flavor {
             Flavor::CurrentThread(queue) => queue.push(self, header),
-            Flavor::MultiThread(queues) => queues.push(self, header),
+            Flavor::MultiThread(queues) => queues.push(self, header, order),
         }
     }
 
@@ -110,7 +121,7 @@ impl Handle {
         // After shutdown the registry is closed: the future is dropped at
         // once, which reports "cancelled" to the handle.
         if self.tasks.insert(&header) {
-            self.schedule(Arc::clone(&header));
+            self.schedule(Arc::clone(&header), Order::Back);
         } else {
             drop(header.take_future());
         }
@@ -161,7 +172,7 @@ impl Handle {
         } else if header.stop_running() {
             // Woken while it ran (`yield_now`, or a spent budget): to the
             // back of the queue.
-            self.schedule(header);
+            self.schedule(header, Order::Back);
         }
     }
 

@@ -36,7 +36,7 @@ use std::task::{Context, Wake};
 
 use crate::coop;
 use crate::mutex::lock;
-use crate::scheduler::Handle;
+use crate::scheduler::{Handle, Order};
 
 /// A spawned `Send` future, as its task holds it (a
 /// [`TaskCell`](super::cell::TaskCell), boxed and erased).
@@ -162,7 +162,7 @@ impl Wake for Header {
             // Idle: this wake queues it.
             Ok(state) if state & RUNNING == 0 => {
                 if let Some(handle) = self.handle.upgrade() {
-                    handle.schedule(Arc::clone(self));
+                    handle.schedule(Arc::clone(self), Order::Next);
                 }
             }
             // Running: its worker queues it after the poll. Or queued

@@ -1,13 +1,19 @@
 //! Idle workers: which ones sleep, and how to wake one without ever losing
 //! a wake-up.
 //!
-//! A worker that runs out of tasks *announces* that it sleeps, looks for
-//! work one last time, and only then sleeps. Whoever queues a task pushes
-//! it first, then looks for a sleeper to wake. With a `SeqCst` fence
-//! between the two steps on each side, at least one of them sees the
-//! other: either the sleeper finds the task, or the pusher finds the
-//! sleeper. The pusher's fast path, when nobody sleeps, is one fence and
-//! one load.
+//! A worker whose queue runs dry becomes a **searcher**: it looks in the
+//! injector and the other workers' queues (at most half the workers search
+//! at once). Whoever queues a task pushes it first, then wakes a sleeper,
+//! unless someone is searching already: that searcher will find the task.
+//! A woken worker starts as a searcher; when a searcher finds a task and it
+//! was the last one searching, it wakes another sleeper, since there may be
+//! more. So a burst of spawns wakes workers one at a time, as they are
+//! needed, and a pusher's fast path is one fence and two loads.
+//!
+//! No wake-up is lost: the last searcher to give up announces that it
+//! sleeps, and only then looks at every queue one last time. With a
+//! `SeqCst` fence between the two steps on each side, either it finds the
+//! task or the pusher sees that nobody searches and wakes a sleeper.
 //!
 //! A sleeping worker waits in one of two places:
 //!
@@ -32,6 +38,10 @@ pub(super) struct Idle {
     sleepers: Mutex<Vec<usize>>,
     /// `sleepers.len()`, readable without the lock.
     num_sleeping: AtomicUsize,
+    /// How many workers are looking for tasks in others' queues,
+    /// including those woken to do so and not yet running.
+    num_searching: AtomicUsize,
+    workers: usize,
     parkers: Box<[Parker]>,
     /// The worker waiting in the reactor, or `NOBODY`.
     driver_owner: AtomicUsize,
@@ -50,41 +60,77 @@ impl Idle {
         Idle {
             sleepers: Mutex::new(Vec::with_capacity(workers)),
             num_sleeping: AtomicUsize::new(0),
+            num_searching: AtomicUsize::new(0),
+            workers,
             parkers: (0..workers).map(|_| Parker::default()).collect(),
             driver_owner: AtomicUsize::new(NOBODY),
         }
     }
 
-    /// Worker `index` is about to sleep. The caller then looks for work
-    /// one last time before it does.
-    pub(super) fn announce(&self, index: usize) {
-        lock(&self.sleepers).push(index);
-        self.num_sleeping.fetch_add(1, Ordering::SeqCst);
-        fence(Ordering::SeqCst);
+    /// A worker whose queue is empty asks to search the others; refused
+    /// when half the workers search already.
+    pub(super) fn try_start_searching(&self) -> bool {
+        let searching = self.num_searching.load(Ordering::SeqCst);
+        if 2 * searching >= self.workers.max(2) {
+            return false;
+        }
+        self.num_searching.fetch_add(1, Ordering::SeqCst);
+        true
     }
 
-    /// Worker `index` is awake (or did not sleep after all).
-    pub(super) fn withdraw(&self, index: usize) {
+    /// A searcher found a task. Returns whether it was the last searcher
+    /// (then it wakes another worker: there may be more).
+    pub(super) fn stop_searching(&self) -> bool {
+        self.num_searching.fetch_sub(1, Ordering::SeqCst) == 1
+    }
+
+    /// Worker `index` is about to sleep (and stops searching, if it was).
+    /// Returns whether it was the last searcher: then it must look at
+    /// every queue one last time before it sleeps.
+    pub(super) fn announce(&self, index: usize, searching: bool) -> bool {
+        lock(&self.sleepers).push(index);
+        self.num_sleeping.fetch_add(1, Ordering::SeqCst);
+        let last = searching && self.stop_searching();
+        fence(Ordering::SeqCst);
+        last
+    }
+
+    /// Worker `index` is awake (or did not sleep after all). Returns
+    /// whether a pusher woke it, in which case it was counted as a
+    /// searcher on its behalf and must search.
+    pub(super) fn withdraw(&self, index: usize) -> bool {
         let mut sleepers = lock(&self.sleepers);
-        if let Some(position) = sleepers.iter().position(|&sleeper| sleeper == index) {
-            sleepers.swap_remove(position);
-            self.num_sleeping.fetch_sub(1, Ordering::SeqCst);
+        match sleepers.iter().position(|&sleeper| sleeper == index) {
+            Some(position) => {
+                sleepers.swap_remove(position);
+                self.num_sleeping.fetch_sub(1, Ordering::SeqCst);
+                false
+            }
+            None => true,
         }
     }
 
-    /// Wakes one sleeping worker, if there is one. Called after a task
-    /// was pushed.
+    /// Wakes one sleeping worker to search, unless a worker searches
+    /// already or none sleeps. Called after a task was pushed.
     pub(super) fn notify_one(&self, reactor: &Reactor) {
         fence(Ordering::SeqCst);
-        if self.num_sleeping.load(Ordering::SeqCst) == 0 {
+        if self.num_searching.load(Ordering::SeqCst) != 0
+            || self.num_sleeping.load(Ordering::SeqCst) == 0
+        {
             return;
         }
         let index = {
             let mut sleepers = lock(&self.sleepers);
+            // Checked again under the lock, so that two pushers do not both
+            // wake a worker for what one searcher can find.
+            if self.num_searching.load(Ordering::SeqCst) != 0 {
+                return;
+            }
             let Some(index) = sleepers.pop() else {
                 return;
             };
             self.num_sleeping.fetch_sub(1, Ordering::SeqCst);
+            self.num_searching.fetch_add(1, Ordering::SeqCst);
             index
         };
         self.unpark(index, reactor);

@@ -16,7 +16,8 @@
 //!
 //! - **Queues.** Each worker owns a FIFO [`crossbeam_deque::Worker`]; a
 //!   task woken or spawned on a worker's thread goes there, to stay near
-//!   the data it just touched. Tasks from other threads go to the shared
+//!   the data it just touched (a task woken by another task goes to the
+//!   worker's LIFO slot and runs next). Tasks from other threads go to the shared
 //!   [`Injector`]. A worker whose queue is empty takes a batch from the
 //!   injector, then steals half of another worker's queue.
 //! - **Fairness.** Every 61 tasks a worker looks at the injector first, so
@@ -42,11 +43,12 @@ use std::sync::{Arc, Mutex};
 
 use crossbeam_deque::{Injector, Steal, Stealer};
 
-use super::Handle;
 use super::context::Enter;
+use super::{Handle, Order};
 use crate::coop;
 use crate::task::header::Header;
 use idle::Idle;
+use worker::Pushed;
 pub(crate) use worker::Workers;
 
 /// The queues every thread may reach.
@@ -81,11 +83,15 @@ impl Queues {
     /// Queues a woken task: on this worker's own queue if this thread is
     /// one of the runtime's workers, on the injector otherwise. Then wakes
     /// a sleeping worker, if any, to run or steal it.
-    pub(super) fn push(&self, handle: &Handle, header: Arc<Header>) {
-        if let Some(header) = worker::push_local(handle, header) {
-            self.injector.push(header);
+    pub(super) fn push(&self, handle: &Handle, header: Arc<Header>, order: Order) {
+        match worker::push_local(handle, header, order) {
+            Pushed::Slot => {}
+            Pushed::Queue => self.idle.notify_one(&handle.reactor),
+            Pushed::Elsewhere(header) => {
+                self.injector.push(header);
+                self.idle.notify_one(&handle.reactor);
+            }
         }
-        self.idle.notify_one(&handle.reactor);
     }
 
     /// Whether any queue but the caller's has a task.

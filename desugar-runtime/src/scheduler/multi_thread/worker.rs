@@ -3,13 +3,22 @@
 //! ```text
 //! until shutdown {
 //!     find a task:  every 61st time, the injector first;
-//!                   then my queue, the injector, the other workers' queues
+//!                   then my LIFO slot, my queue,
+//!                   then (searching) the injector, the other workers' queues
 //!     found one:    run it; every 61 tasks, fire timers and collect I/O
 //!     found none:   sleep (in the reactor if no one else is there)
 //! }
 //! ```
+//!
+//! The **LIFO slot** holds the task most recently woken by a task on this
+//! worker: it runs next, while what the waker just sent it is still in
+//! the cache, and without waking another worker for it (message passing
+//! stays on one thread). The task it displaces goes to the back of the
+//! queue. A slot task cannot be stolen; after three slot tasks in a row
+//! the slot goes to the back of the queue too, so two tasks that wake each
+//! other cannot keep the rest waiting.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ptr;
 use std::sync::Arc;
 use std::thread;
@@ -17,13 +26,16 @@ use std::time::{Duration, Instant};
 
 use super::{Queues, retry};
 use crate::mutex::lock;
-use crate::scheduler::Handle;
 use crate::scheduler::context::Enter;
+use crate::scheduler::{Handle, Order};
 use crate::task::header::Header;
 
 /// How many tasks a worker runs between two looks at the injector, the
 /// timers and the reactor (Tokio's number).
 const INTERVAL: u32 = 61;
+
+/// How many tasks in a row may come from the LIFO slot (Tokio's number).
+const LIFO_IN_A_ROW: u32 = 3;
 
 type LocalQueue = crossbeam_deque::Worker<Arc<Header>>;
 
@@ -37,23 +49,55 @@ struct Local {
     /// another runtime's task must not land in this queue.
     handle: *const Handle,
     queue: LocalQueue,
+    lifo: Cell<Option<Arc<Header>>>,
 }
 
-/// Pushes `header` on this thread's worker queue if this is a worker of
-/// `handle`; gives it back otherwise.
-pub(super) fn push_local(handle: &Handle, header: Arc<Header>) -> Option<Arc<Header>> {
-    LOCAL.with(|local| match &*local.borrow() {
-        Some(local) if ptr::eq(local.handle, handle) => {
-            local.queue.push(header);
-            None
+impl Local {
+    fn is_empty(&self) -> bool {
+        self.queue.is_empty() && {
+            let lifo = self.lifo.take();
+            let empty = lifo.is_none();
+            self.lifo.set(lifo);
+            empty
         }
-        _ => Some(header),
+    }
+}
+
+/// What `push_local` did.
+pub(super) enum Pushed {
+    /// Onto this worker's queue, where another worker may steal it: wake
+    /// one to do so.
+    Queue,
+    /// Into the empty LIFO slot: this worker runs it next.
+    Slot,
+    /// Not a worker of this runtime: the header is given back.
+    Elsewhere(Arc<Header>),
+}
+
+/// Pushes `header` on this thread's worker queue (or its LIFO slot, for
+/// `Order::Next`) if this is a worker of `handle`.
+pub(super) fn push_local(handle: &Handle, header: Arc<Header>, order: Order) -> Pushed {
+    LOCAL.with(|local| match &*local.borrow() {
+        Some(local) if ptr::eq(local.handle, handle) => match order {
+            Order::Back => {
+                local.queue.push(header);
+                Pushed::Queue
+            }
+            Order::Next => match local.lifo.replace(Some(header)) {
+                Some(displaced) => {
+                    local.queue.push(displaced);
+                    Pushed::Queue
+                }
+                None => Pushed::Slot,
+            },
+        },
+        _ => Pushed::Elsewhere(header),
     })
 }
 
-/// Calls `f` with this worker's queue.
-fn with_queue<R>(f: impl FnOnce(&LocalQueue) -> R) -> R {
-    LOCAL.with(|local| f(&local.borrow().as_ref().expect("on a worker thread").queue))
+/// Calls `f` with this worker's queues.
+fn with_local<R>(f: impl FnOnce(&Local) -> R) -> R {
+    LOCAL.with(|local| f(local.borrow().as_ref().expect("on a worker thread")))
 }
 
 /// The running worker threads of a runtime.
@@ -101,6 +145,10 @@ struct Worker<'a> {
     index: usize,
     /// Tasks run so far.
     tick: u32,
+    /// Tasks run from the LIFO slot in a row.
+    lifo_in_a_row: u32,
+    /// Whether this worker is counted as searching (see `idle`).
+    searching: bool,
     /// Where stealing starts: random, so thieves spread over victims.
     seed: u32,
 }
@@ -112,6 +160,8 @@ impl<'a> Worker<'a> {
             queues: handle.multi_thread_queues(),
             index,
             tick: 0,
+            lifo_in_a_row: 0,
+            searching: false,
             seed: u32::try_from(index).unwrap_or(0).wrapping_mul(0x9E37_79B9) | 1,
         }
     }
@@ -125,11 +175,20 @@ impl<'a> Worker<'a> {
             *local.borrow_mut() = Some(Local {
                 handle: Arc::as_ptr(self.handle),
                 queue,
+                lifo: Cell::new(None),
             });
         });
         while !self.handle.is_shut_down() {
             match self.next_task() {
                 Some(header) => {
+                    if self.searching {
+                        self.searching = false;
+                        if self.queues.idle.stop_searching() {
+                            // The last searcher found work: there may be
+                            // more, so another worker should look.
+                            self.queues.idle.notify_one(&self.handle.reactor);
+                        }
+                    }
                     self.tick = self.tick.wrapping_add(1);
                     // A multi-thread runtime has no local tasks.
                     self.handle.run_task(header, |_, _| true);
@@ -147,21 +206,32 @@ impl<'a> Worker<'a> {
 
     fn next_task(&mut self) -> Option<Arc<Header>> {
         let queues = self.queues;
-        with_queue(|queue| {
+        with_local(|local| {
             if self.tick % INTERVAL == 0
-                && let Some(header) = queues.steal_injected(queue)
+                && let Some(header) = queues.steal_injected(&local.queue)
             {
                 return Some(header);
             }
-            if let Some(header) = queue.pop() {
+            if let Some(header) = local.lifo.take() {
+                if self.lifo_in_a_row < LIFO_IN_A_ROW {
+                    self.lifo_in_a_row += 1;
+                    return Some(header);
+                }
+                local.queue.push(header);
+            }
+            self.lifo_in_a_row = 0;
+            if let Some(header) = local.queue.pop() {
                 return Some(header);
             }
-            let header = queues.steal_injected(queue).or_else(|| self.steal(queue))?;
-            if !queue.is_empty() {
-                // We took a batch: another sleeper may come and take some.
-                queues.idle.notify_one(&self.handle.reactor);
+            if !self.searching {
+                if !queues.idle.try_start_searching() {
+                    return None; // enough workers search already
+                }
+                self.searching = true;
             }
-            Some(header)
+            queues
+                .steal_injected(&local.queue)
+                .or_else(|| self.steal(&local.queue))
         })
     }
 
@@ -195,16 +265,18 @@ impl<'a> Worker<'a> {
 
     /// Sleeps until woken: announces it, looks for work a last time, then
     /// waits in the reactor (if free) or on this worker's condvar.
-    fn park(&self) {
+    fn park(&mut self) {
         let idle = &self.queues.idle;
-        idle.announce(self.index);
-        if !self.handle.is_shut_down() && !self.queues.has_work() {
+        let last_searcher = idle.announce(self.index, self.searching);
+        self.searching = false;
+        let work_left = last_searcher && self.queues.has_work();
+        if !self.handle.is_shut_down() && !work_left {
             match self.queues.driver.try_lock() {
                 Ok(_driver) => self.wait_in_reactor(),
                 Err(_) => idle.sleep(self.index),
             }
         }
-        idle.withdraw(self.index);
+        self.searching = idle.withdraw(self.index);
     }
 
     /// Waits for I/O, a wake-up or the nearest timer; fires the timers
@@ -214,8 +286,9 @@ impl<'a> Worker<'a> {
         let next_timer = handle.timers.fire(Instant::now());
         let woken = idle.enter_driver(self.index, &handle.reactor);
         if !woken {
-            if with_queue(|queue| !queue.is_empty()) || self.queues.has_work() {
-                // The timers just fired queued tasks, or a push raced us.
+            if !with_local(Local::is_empty) {
+                // The timers just fired queued tasks here. (A task pushed
+                // elsewhere meanwhile is a searcher's, or wakes us.)
                 handle.reactor.cancel_park();
             } else {
                 let timeout =
