@@ -454,6 +454,29 @@ fn block_on_from_a_worker_panics_with_a_clear_message() {
 }
 
 #[test]
+fn dropping_a_runtime_from_its_own_task_is_a_clear_panic() {
+    let runtime = Arc::new(multi_thread(1));
+    let inner = Arc::clone(&runtime);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    // The task holds the last reference once the test lets go of its own.
+    let handle = runtime.spawn(async move {
+        let _ = receiver.recv();
+        drop(inner);
+    });
+    let handle = std::thread::spawn(move || {
+        let outcome = futures::executor::block_on(handle);
+        outcome.map_err(|error| panic_message(&*error.into_panic()))
+    });
+    drop(runtime);
+    sender.send(()).unwrap();
+    let message = handle.join().unwrap().unwrap_err();
+    assert!(
+        message.contains("dropped from one of its own tasks"),
+        "{message}"
+    );
+}
+
+#[test]
 #[should_panic(expected = "at least one worker thread")]
 fn zero_worker_threads_is_refused() {
     Builder::new_multi_thread().worker_threads(0);

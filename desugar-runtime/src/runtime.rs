@@ -167,6 +167,18 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
+        // Inside one of its own tasks, shutdown would wait for the worker
+        // that runs this very drop, and drop the future it is part of.
+        let inside = context::with_current(|current| Arc::ptr_eq(current, &self.handle));
+        if inside == Some(true) {
+            if !std::thread::panicking() {
+                panic!(
+                    "a runtime was dropped from one of its own tasks: drop it outside the \
+                     runtime (for example after `block_on` returns)"
+                );
+            }
+            return; // unwinding already: leave it running rather than abort
+        }
         self.handle.begin_shutdown();
         if let Flavor::MultiThread { workers } = &mut self.flavor {
             workers.join();

@@ -125,8 +125,11 @@ impl ScheduledIo {
     /// The operation hit `WouldBlock`: forget the readiness it saw, unless
     /// a newer event came since.
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
-        // Closed and error states stay: they do not go away.
-        let clear = event.ready & (READABLE | WRITABLE);
+        // Closed states stay: they do not go away. An error does: the
+        // operation that would block has consumed it (a UDP socket's
+        // "connection refused" is reported once), and epoll reports the
+        // next one.
+        let clear = event.ready & (READABLE | WRITABLE | ERROR);
         let mut current = self.readiness.load(Ordering::Acquire);
         while current >> TICK_SHIFT == event.tick {
             let next = current & !clear;
