@@ -172,6 +172,42 @@ fn a_panicking_task_is_a_join_error_and_the_workers_go_on() {
 }
 
 #[test]
+fn a_future_that_panics_when_dropped_does_not_stop_the_runtime() {
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("dropped");
+        }
+    }
+    let runtime = multi_thread(1);
+    // Finished: its locals drop as its body ends, inside its last poll,
+    // so that is a panic of the task.
+    let finished = runtime.spawn(async {
+        let _bomb = PanicOnDrop;
+        task::yield_now().await;
+        7
+    });
+    let error = runtime.block_on(finished).unwrap_err();
+    assert_eq!(panic_message(&*error.into_panic()), "dropped");
+    // Aborted while parked: the worker drops the future, and the panic.
+    let parked = runtime.spawn(async {
+        let _bomb = PanicOnDrop;
+        pending::<()>().await;
+    });
+    runtime.block_on(time::sleep(Duration::from_millis(5)));
+    parked.abort();
+    assert!(runtime.block_on(parked).unwrap_err().is_cancelled());
+    // The worker is still there; and shutdown drops a third one.
+    assert_eq!(runtime.block_on(runtime.spawn(async { 8 })).unwrap(), 8);
+    let _at_shutdown = runtime.spawn(async {
+        let _bomb = PanicOnDrop;
+        pending::<()>().await;
+    });
+    runtime.block_on(time::sleep(Duration::from_millis(5)));
+    drop(runtime);
+}
+
+#[test]
 fn an_aborted_task_is_cancelled_and_dropped_once() {
     let runtime = multi_thread(2);
     let drops = Arc::new(AtomicUsize::new(0));

@@ -15,17 +15,17 @@
 //! - The [`Handle`] (behind an `Arc`, reached from any thread): this
 //!   flavor's **run queue** of woken tasks ([`Queue`]); the timers; the
 //!   reactor, where the loop parks; the registry of live tasks. A task's
-//!   `Send` future lives in its header, so a wake from any thread only has
-//!   to push the header here and unpark the loop.
+//!   `Send` future lives in the task, so a wake from any thread only has
+//!   to push the task here and unpark the loop.
 //! - The thread inside `block_on`: the `!Send` futures of `spawn_local`,
 //!   by task id. Only that thread polls or drops them; they go (cancelled)
 //!   when `block_on` returns.
 //!
 //! # A task's life
 //!
-//! 1. `spawn` puts the future in a new header, registers it, queues it
+//! 1. `spawn` puts the future in a new task, registers it, queues it
 //!    (a new task is scheduled) and unparks the loop.
-//! 2. The loop pops the header and runs it (`Handle::run_task`): marks it
+//! 2. The loop pops the task and runs it (`Handle::run_task`): marks it
 //!    running, polls it with a fresh coop budget.
 //! 3. `Pending`: whoever holds its waker will queue it again. `Ready`
 //!    (output, or a caught panic): the future is dropped; the
@@ -51,24 +51,25 @@ use crate::coop;
 use crate::mutex::lock;
 use crate::task::cell::TaskCell;
 use crate::task::header::Header;
+use crate::task::raw::{Runnable, TaskRef};
 use crate::task::{JoinHandle, JoinState};
 
 /// How many tasks the loop polls before it looks at the main future and the
 /// timers again (Tokio's number).
 const TASKS_PER_TICK: usize = 61;
 
-type LocalTask = Pin<Box<dyn Future<Output = ()>>>;
+type LocalFuture = Pin<Box<dyn Future<Output = ()>>>;
 
 /// The run queue: woken tasks, oldest first.
 #[derive(Default)]
 pub(crate) struct Queue {
-    tasks: Mutex<VecDeque<Arc<Header>>>,
+    tasks: Mutex<VecDeque<TaskRef>>,
 }
 
 impl Queue {
     /// Queues a woken task and wakes the loop (from any thread).
-    pub(super) fn push(&self, handle: &Handle, header: Arc<Header>) {
-        lock(&self.tasks).push_back(header);
+    pub(super) fn push(&self, handle: &Handle, task: TaskRef) {
+        lock(&self.tasks).push_back(task);
         handle.reactor.unpark();
     }
 
@@ -82,7 +83,7 @@ impl Queue {
     }
 
     /// Moves up to `n` tasks to `batch`, under one lock.
-    fn take(&self, n: usize, batch: &mut VecDeque<Arc<Header>>) {
+    fn take(&self, n: usize, batch: &mut VecDeque<TaskRef>) {
         let mut tasks = lock(&self.tasks);
         let n = tasks.len().min(n);
         batch.extend(tasks.drain(..n));
@@ -92,7 +93,7 @@ impl Queue {
 thread_local! {
     /// The `!Send` tasks spawned on this thread's `block_on` since the loop
     /// last looked.
-    static SPAWNED_LOCAL: RefCell<Vec<(u64, LocalTask)>> = const { RefCell::new(Vec::new()) };
+    static SPAWNED_LOCAL: RefCell<Vec<(u64, LocalFuture)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Spawns a `!Send` task on this thread's current-thread `block_on`;
@@ -107,18 +108,19 @@ where
         return None;
     }
     let join = Arc::new(JoinState::new());
-    let cell: LocalTask = Box::pin(TaskCell::new(future, Arc::clone(&join)));
-    let header = handle.new_local_task();
-    SPAWNED_LOCAL.with(|spawned| spawned.borrow_mut().push((header.id(), cell)));
-    handle.schedule(Arc::clone(&header), Order::Back);
-    Some(JoinHandle::new(join, header))
+    let cell: LocalFuture = Box::pin(TaskCell::new(future, Arc::clone(&join)));
+    let task = handle.new_local_task();
+    let id = task.header().id();
+    SPAWNED_LOCAL.with(|spawned| spawned.borrow_mut().push((id, cell)));
+    handle.schedule(Arc::clone(&task) as TaskRef, Order::Back);
+    Some(JoinHandle::local(join, task))
 }
 
 /// The `!Send` tasks of one `block_on` call, by id. Dropped (cancelled),
 /// with those spawned but never polled, when the call returns.
 #[derive(Default)]
 struct LocalTasks {
-    tasks: HashMap<u64, LocalTask, IdHash>,
+    tasks: HashMap<u64, LocalFuture, IdHash>,
 }
 
 impl LocalTasks {
@@ -198,11 +200,11 @@ pub(crate) fn block_on<F: Future>(handle: &Arc<Handle>, future: F) -> F::Output 
             if batch.is_empty() {
                 queue.take(budget, &mut batch);
             }
-            let Some(header) = batch.pop_front() else {
+            let Some(task) = batch.pop_front() else {
                 break;
             };
             budget -= 1;
-            handle.run_task(header, |header, cx| local.poll(header, cx, handle.budget()));
+            handle.run_task(task, |header, cx| local.poll(header, cx, handle.budget()));
         }
         // Timers that are due wake their tasks, every time round, so that a
         // busy runtime still fires them on time.

@@ -24,13 +24,13 @@ use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::task::{Context, Waker};
+use std::task::Context;
 
 use crate::coop;
 use crate::reactor::Reactor;
-use crate::task::cell::TaskCell;
-use crate::task::header::{Header, Polled, SendTask};
-use crate::task::{JoinHandle, JoinState};
+use crate::task::JoinHandle;
+use crate::task::header::Header;
+use crate::task::raw::{LocalTask, Polled, Task, TaskRef};
 use crate::time::driver::Timers;
 use owned::OwnedTasks;
 
@@ -94,19 +94,19 @@ impl Handle {
     }
 
     /// Queues a task and wakes a thread to run it.
-    pub(crate) fn schedule(&self, header: Arc<Header>, order: Order) {
+    pub(crate) fn schedule(&self, task: TaskRef, order: Order) {
         if self.is_shut_down() {
             return;
         }
         match &self.flavor {
-            Flavor::CurrentThread(queue) => queue.push(self, header),
-            Flavor::MultiThread(queues) => queues.push(self, header, order),
+            Flavor::CurrentThread(queue) => queue.push(self, task),
+            Flavor::MultiThread(queues) => queues.push(self, task, order),
         }
     }
 
-    fn new_task(self: &Arc<Self>, future: Option<SendTask>) -> Arc<Header> {
+    fn new_header(self: &Arc<Self>) -> Header {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        Arc::new(Header::new(id, future, Arc::downgrade(self)))
+        Header::new(id, Arc::downgrade(self))
     }
 
     /// Spawns a `Send` task, from any thread.
@@ -115,22 +115,21 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let join = Arc::new(JoinState::new());
-        let cell: SendTask = Box::pin(TaskCell::new(future, Arc::clone(&join)));
-        let header = self.new_task(Some(cell));
+        let task = Arc::new(Task::new(self.new_header(), future));
+        let task_ref: TaskRef = Arc::clone(&task) as TaskRef;
         // After shutdown the registry is closed: the future is dropped at
         // once, which reports "cancelled" to the handle.
-        if self.tasks.insert(&header) {
-            self.schedule(Arc::clone(&header), Order::Back);
+        if self.tasks.insert(&task_ref) {
+            self.schedule(task_ref, Order::Back);
         } else {
-            drop(header.take_future());
+            task_ref.cancel();
         }
-        JoinHandle::new(join, header)
+        JoinHandle::spawned(task)
     }
 
-    /// A `!Send` task's header: the caller keeps its future.
-    pub(crate) fn new_local_task(self: &Arc<Self>) -> Arc<Header> {
-        self.new_task(None)
+    /// A `!Send` task: the caller keeps its future.
+    pub(crate) fn new_local_task(self: &Arc<Self>) -> Arc<LocalTask> {
+        Arc::new(LocalTask::new(self.new_header()))
     }
 
     /// The coop budget a task gets for one poll.
@@ -151,28 +150,29 @@ impl Handle {
     /// and says whether it finished.
     pub(crate) fn run_task(
         &self,
-        header: Arc<Header>,
+        task: TaskRef,
         poll_local: impl FnOnce(&Header, &mut Context<'_>) -> bool,
     ) {
+        let header = task.header();
         if !header.start_running() {
             return; // shutdown dropped it meanwhile
         }
-        let waker = Waker::from(Arc::clone(&header));
+        let waker = Arc::clone(&task).waker();
         let mut cx = Context::from_waker(&waker);
-        let finished = match header.poll(&mut cx, self.budget()) {
+        let finished = match task.poll(&mut cx, self.budget()) {
             Polled::Finished => {
                 self.tasks.remove(header.id());
                 true
             }
             Polled::Pending => false,
-            Polled::Local => poll_local(&header, &mut cx),
+            Polled::Local => poll_local(header, &mut cx),
         };
         if finished {
             header.complete();
         } else if header.stop_running() {
             // Woken while it ran (`yield_now`, or a spent budget): to the
             // back of the queue.
-            self.schedule(header, Order::Back);
+            self.schedule(task, Order::Back);
         }
     }
 
@@ -189,10 +189,10 @@ impl Handle {
     /// Shutdown, step 2, once no thread polls tasks any more: drops every
     /// unfinished task's future, exactly once, and empties the queues.
     pub(crate) fn drop_tasks(&self) {
-        for header in self.tasks.close() {
+        for task in self.tasks.close() {
             // Each drop may run any code (and wake or spawn tasks, which
-            // now does nothing), so no lock is held across it.
-            drop(header.take_future());
+            // now does nothing); no lock of the runtime is held across it.
+            task.cancel();
         }
         match &self.flavor {
             Flavor::CurrentThread(queue) => queue.clear(),

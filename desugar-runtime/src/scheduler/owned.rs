@@ -1,12 +1,12 @@
 //! The registry of a runtime's unfinished tasks, for shutdown.
 //!
-//! A task's future lives in its header, and a header lives as long as
-//! anyone holds it: a queue, a waker stored in some socket or channel, a
+//! A task's future lives in the task, and a task lives as long as anyone
+//! holds it: a queue, a waker stored in some socket or channel, a
 //! `JoinHandle`. A pending task that nobody will ever wake may be held by
 //! no queue at all, or only by a cycle through its own future (the future
 //! owns a channel whose slot holds the task's waker). So the runtime keeps
 //! every unfinished task here, and shutdown drops each one's future from
-//! this list: exactly once, whoever else still holds the header.
+//! this list: exactly once, whoever else still holds the task.
 //!
 //! The registry is split into shards by id so that workers spawning and
 //! finishing tasks at once rarely contend for a lock. Closing it (shutdown)
@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use super::IdHash;
 use crate::mutex::lock;
-use crate::task::header::Header;
+use crate::task::raw::TaskRef;
 
 /// How many shards: a power of two, a few times the usual number of cores.
 const SHARDS: usize = 16;
@@ -29,7 +29,7 @@ pub(super) struct OwnedTasks {
 
 #[derive(Default)]
 struct Shard {
-    tasks: HashMap<u64, Arc<Header>, IdHash>,
+    tasks: HashMap<u64, TaskRef, IdHash>,
     closed: bool,
 }
 
@@ -48,12 +48,13 @@ impl OwnedTasks {
     }
 
     /// Registers a new task; `false` once shutdown has closed the registry.
-    pub(super) fn insert(&self, header: &Arc<Header>) -> bool {
-        let mut shard = lock(self.shard(header.id()));
+    pub(super) fn insert(&self, task: &TaskRef) -> bool {
+        let id = task.header().id();
+        let mut shard = lock(self.shard(id));
         if shard.closed {
             return false;
         }
-        shard.tasks.insert(header.id(), Arc::clone(header));
+        shard.tasks.insert(id, Arc::clone(task));
         true
     }
 
@@ -64,12 +65,12 @@ impl OwnedTasks {
     }
 
     /// Closes the registry and returns every task in it.
-    pub(super) fn close(&self) -> Vec<Arc<Header>> {
+    pub(super) fn close(&self) -> Vec<TaskRef> {
         let mut all = Vec::new();
         for shard in &self.shards {
             let mut shard = lock(shard);
             shard.closed = true;
-            all.extend(shard.tasks.drain().map(|(_, header)| header));
+            all.extend(shard.tasks.drain().map(|(_, task)| task));
         }
         all
     }

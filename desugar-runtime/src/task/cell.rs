@@ -1,5 +1,6 @@
-//! The future the scheduler owns for a spawned task: the user's future, a
-//! catch for its panics, and its [`JoinState`] to report to.
+//! The future a thread keeps for a `!Send` task of `spawn_local`: the
+//! user's future, a catch for its panics, and its [`JoinState`] to report
+//! to. (A `Send` task's future lives in the task itself: `raw::Task`.)
 //!
 //! Polling it polls the user's future inside `catch_unwind`: a panic in a
 //! task becomes that task's [`JoinError`] and the runtime goes on. When the
@@ -17,8 +18,8 @@ use std::task::{Context, Poll};
 use super::join::{JoinError, JoinState};
 
 pin_project_lite::pin_project! {
-    /// A spawned task's future, as the scheduler holds it (boxed and erased
-    /// to `dyn Future<Output = ()>`).
+    /// A local task's future, as its thread holds it (boxed and erased to
+    /// `dyn Future<Output = ()>`).
     pub(crate) struct TaskCell<F: Future> {
         #[pin]
         future: F,

@@ -5,6 +5,11 @@
 //! the handle's waker; the handle's `poll` takes the result or stores its
 //! waker. Dropping the handle detaches the task: it runs on, and its output
 //! is dropped when it is written.
+//!
+//! For a spawned task the `JoinState` is part of the task's own allocation
+//! (`raw::Task`), which the handle reaches through [`Joinable`], erasing
+//! the future's type. A local task's is shared with the future its thread
+//! keeps.
 
 use std::any::Any;
 use std::fmt;
@@ -14,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use super::header::Header;
+use super::raw::{LocalTask, Task};
 use crate::mutex::lock;
 
 /// Why a task did not produce its output.
@@ -146,13 +152,73 @@ impl<T> JoinState<T> {
 /// Awaiting it gives `Ok(output)`, or a [`JoinError`] if the task panicked
 /// or was cancelled. Dropping it detaches the task, which runs on.
 pub struct JoinHandle<T> {
-    state: Arc<JoinState<T>>,
-    header: Arc<Header>,
+    raw: Raw<T>,
+}
+
+enum Raw<T> {
+    /// A `Send` task: its result slot is in the task's allocation.
+    Spawned(Arc<dyn Joinable<T>>),
+    /// A `!Send` task of `spawn_local`.
+    Local {
+        state: Arc<JoinState<T>>,
+        task: Arc<LocalTask>,
+    },
+}
+
+/// What a handle needs of a spawned task, whatever its future's type.
+pub(crate) trait Joinable<T>: Send + Sync {
+    fn join_state(&self) -> &JoinState<T>;
+
+    fn header(&self) -> &Header;
+
+    /// Marks the task aborted and wakes it, so that a worker drops it.
+    fn abort(self: Arc<Self>);
+}
+
+impl<F> Joinable<F::Output> for Task<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn join_state(&self) -> &JoinState<F::Output> {
+        Task::join_state(self)
+    }
+
+    fn header(&self) -> &Header {
+        super::raw::Runnable::header(self)
+    }
+
+    fn abort(self: Arc<Self>) {
+        Joinable::header(&*self).set_aborted();
+        std::task::Wake::wake(self);
+    }
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(state: Arc<JoinState<T>>, header: Arc<Header>) -> Self {
-        JoinHandle { state, header }
+    pub(crate) fn spawned(task: Arc<dyn Joinable<T>>) -> Self {
+        JoinHandle {
+            raw: Raw::Spawned(task),
+        }
+    }
+
+    pub(crate) fn local(state: Arc<JoinState<T>>, task: Arc<LocalTask>) -> Self {
+        JoinHandle {
+            raw: Raw::Local { state, task },
+        }
+    }
+
+    fn state(&self) -> &JoinState<T> {
+        match &self.raw {
+            Raw::Spawned(task) => task.join_state(),
+            Raw::Local { state, .. } => state,
+        }
+    }
+
+    fn id(&self) -> u64 {
+        match &self.raw {
+            Raw::Spawned(task) => task.header().id(),
+            Raw::Local { task, .. } => super::raw::Runnable::header(&**task).id(),
+        }
     }
 
     /// Cancels the task: its future is dropped the next time the runtime
@@ -160,12 +226,18 @@ impl<T> JoinHandle<T> {
     /// gives a cancelled [`JoinError`]. A task that already finished keeps
     /// its result.
     pub fn abort(&self) {
-        self.header.abort();
+        match &self.raw {
+            Raw::Spawned(task) => Arc::clone(task).abort(),
+            Raw::Local { task, .. } => {
+                super::raw::Runnable::header(&**task).set_aborted();
+                std::task::Wake::wake_by_ref(task);
+            }
+        }
     }
 
     /// Whether the task has finished: completed, panicked or been cancelled.
     pub fn is_finished(&self) -> bool {
-        self.state.is_finished()
+        self.state().is_finished()
     }
 }
 
@@ -176,7 +248,7 @@ impl<T> Future for JoinHandle<T> {
         if crate::coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
-        let mut inner = lock(&self.state.inner);
+        let mut inner = lock(&self.state().inner);
         if let Some(result) = inner.result.take() {
             return Poll::Ready(result);
         }
@@ -192,7 +264,7 @@ impl<T> Future for JoinHandle<T> {
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
-            .field("id", &self.header.id())
+            .field("id", &self.id())
             .finish_non_exhaustive()
     }
 }

@@ -3,10 +3,12 @@
 //! A task is a future the runtime owns and polls whenever it is woken. Its
 //! parts, each in its own module:
 //!
-//! - `header`: the id and scheduling bits that wakers hold (a waker *is*
-//!   an `Arc` of the header);
-//! - `cell`: the future as the scheduler owns it, which catches the
-//!   task's panics and reports its result;
+//! - `header`: the id and the scheduling bits, the same for every task;
+//! - `raw`: the task as queues and wakers hold it (a waker *is* an `Arc`
+//!   of the task): the header, the future, polled inside a catch for its
+//!   panics, and the slot for its result, in one allocation;
+//! - `cell`: a `!Send` task's future, as its thread keeps it, with the
+//!   same catch;
 //! - `join`: [`JoinHandle`], the future of that result, and [`JoinError`].
 //!
 //! And the functions a task calls to cooperate with the scheduler:
@@ -16,6 +18,7 @@
 pub(crate) mod cell;
 pub(crate) mod header;
 mod join;
+pub(crate) mod raw;
 
 use std::future::Future;
 use std::pin::Pin;

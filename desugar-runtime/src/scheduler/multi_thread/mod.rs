@@ -46,18 +46,18 @@ use crossbeam_deque::{Injector, Steal, Stealer};
 use super::context::Enter;
 use super::{Handle, Order};
 use crate::coop;
-use crate::task::header::Header;
+use crate::task::raw::TaskRef;
 use idle::Idle;
 use worker::Pushed;
 pub(crate) use worker::Workers;
 
 /// The queues every thread may reach.
 pub(crate) struct Queues {
-    injector: Injector<Arc<Header>>,
+    injector: Injector<TaskRef>,
     /// Each worker's queue, for stealing; filled in as workers start.
-    stealers: Box<[Stealer<Arc<Header>>]>,
+    stealers: Box<[Stealer<TaskRef>]>,
     /// The workers' own ends, taken by each worker as it starts.
-    locals: Mutex<Vec<Option<crossbeam_deque::Worker<Arc<Header>>>>>,
+    locals: Mutex<Vec<Option<crossbeam_deque::Worker<TaskRef>>>>,
     idle: Idle,
     /// Held by the worker that waits in, or polls, the reactor.
     driver: Mutex<()>,
@@ -83,12 +83,12 @@ impl Queues {
     /// Queues a woken task: on this worker's own queue if this thread is
     /// one of the runtime's workers, on the injector otherwise. Then wakes
     /// a sleeping worker, if any, to run or steal it.
-    pub(super) fn push(&self, handle: &Handle, header: Arc<Header>, order: Order) {
-        match worker::push_local(handle, header, order) {
+    pub(super) fn push(&self, handle: &Handle, task: TaskRef, order: Order) {
+        match worker::push_local(handle, task, order) {
             Pushed::Slot => {}
             Pushed::Queue => self.idle.notify_one(&handle.reactor),
-            Pushed::Elsewhere(header) => {
-                self.injector.push(header);
+            Pushed::Elsewhere(task) => {
+                self.injector.push(task);
                 self.idle.notify_one(&handle.reactor);
             }
         }
@@ -101,7 +101,7 @@ impl Queues {
 
     /// Takes a batch of tasks from the injector into `local`, and one of
     /// them to run.
-    fn steal_injected(&self, local: &crossbeam_deque::Worker<Arc<Header>>) -> Option<Arc<Header>> {
+    fn steal_injected(&self, local: &crossbeam_deque::Worker<TaskRef>) -> Option<TaskRef> {
         retry(|| self.injector.steal_batch_and_pop(local))
     }
 
@@ -110,7 +110,7 @@ impl Queues {
         self.idle.notify_all(&handle.reactor);
     }
 
-    /// Shutdown: drops every queued header (the futures went already).
+    /// Shutdown: drops every queued task (the futures went already).
     pub(super) fn clear(&self) {
         while retry(|| self.injector.steal()).is_some() {}
         for stealer in &self.stealers {

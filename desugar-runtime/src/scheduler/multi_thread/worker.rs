@@ -28,7 +28,7 @@ use super::{Queues, retry};
 use crate::mutex::lock;
 use crate::scheduler::context::Enter;
 use crate::scheduler::{Handle, Order};
-use crate::task::header::Header;
+use crate::task::raw::TaskRef;
 
 /// How many tasks a worker runs between two looks at the injector, the
 /// timers and the reactor (Tokio's number).
@@ -37,7 +37,7 @@ const INTERVAL: u32 = 61;
 /// How many tasks in a row may come from the LIFO slot (Tokio's number).
 const LIFO_IN_A_ROW: u32 = 3;
 
-type LocalQueue = crossbeam_deque::Worker<Arc<Header>>;
+type LocalQueue = crossbeam_deque::Worker<TaskRef>;
 
 thread_local! {
     /// On a worker thread: its runtime and its own queue.
@@ -49,7 +49,7 @@ struct Local {
     /// another runtime's task must not land in this queue.
     handle: *const Handle,
     queue: LocalQueue,
-    lifo: Cell<Option<Arc<Header>>>,
+    lifo: Cell<Option<TaskRef>>,
 }
 
 impl Local {
@@ -70,20 +70,20 @@ pub(super) enum Pushed {
     Queue,
     /// Into the empty LIFO slot: this worker runs it next.
     Slot,
-    /// Not a worker of this runtime: the header is given back.
-    Elsewhere(Arc<Header>),
+    /// Not a worker of this runtime: the task is given back.
+    Elsewhere(TaskRef),
 }
 
-/// Pushes `header` on this thread's worker queue (or its LIFO slot, for
+/// Pushes `task` on this thread's worker queue (or its LIFO slot, for
 /// `Order::Next`) if this is a worker of `handle`.
-pub(super) fn push_local(handle: &Handle, header: Arc<Header>, order: Order) -> Pushed {
+pub(super) fn push_local(handle: &Handle, task: TaskRef, order: Order) -> Pushed {
     LOCAL.with(|local| match &*local.borrow() {
         Some(local) if ptr::eq(local.handle, handle) => match order {
             Order::Back => {
-                local.queue.push(header);
+                local.queue.push(task);
                 Pushed::Queue
             }
-            Order::Next => match local.lifo.replace(Some(header)) {
+            Order::Next => match local.lifo.replace(Some(task)) {
                 Some(displaced) => {
                     local.queue.push(displaced);
                     Pushed::Queue
@@ -91,7 +91,7 @@ pub(super) fn push_local(handle: &Handle, header: Arc<Header>, order: Order) -> 
                 None => Pushed::Slot,
             },
         },
-        _ => Pushed::Elsewhere(header),
+        _ => Pushed::Elsewhere(task),
     })
 }
 
@@ -180,7 +180,7 @@ impl<'a> Worker<'a> {
         });
         while !self.handle.is_shut_down() {
             match self.next_task() {
-                Some(header) => {
+                Some(task) => {
                     if self.searching {
                         self.searching = false;
                         if self.queues.idle.stop_searching() {
@@ -191,7 +191,7 @@ impl<'a> Worker<'a> {
                     }
                     self.tick = self.tick.wrapping_add(1);
                     // A multi-thread runtime has no local tasks.
-                    self.handle.run_task(header, |_, _| true);
+                    self.handle.run_task(task, |_, _| true);
                     if self.tick % INTERVAL == 0 {
                         self.maintain();
                     }
@@ -199,29 +199,29 @@ impl<'a> Worker<'a> {
                 None => self.park(),
             }
         }
-        // Queued headers go; their futures are dropped by shutdown.
+        // Queued tasks go; their futures are dropped by shutdown.
         let local = LOCAL.with(|local| local.borrow_mut().take());
         drop(local);
     }
 
-    fn next_task(&mut self) -> Option<Arc<Header>> {
+    fn next_task(&mut self) -> Option<TaskRef> {
         let queues = self.queues;
         with_local(|local| {
             if self.tick % INTERVAL == 0
-                && let Some(header) = queues.steal_injected(&local.queue)
+                && let Some(task) = queues.steal_injected(&local.queue)
             {
-                return Some(header);
+                return Some(task);
             }
-            if let Some(header) = local.lifo.take() {
+            if let Some(task) = local.lifo.take() {
                 if self.lifo_in_a_row < LIFO_IN_A_ROW {
                     self.lifo_in_a_row += 1;
-                    return Some(header);
+                    return Some(task);
                 }
-                local.queue.push(header);
+                local.queue.push(task);
             }
             self.lifo_in_a_row = 0;
-            if let Some(header) = local.queue.pop() {
-                return Some(header);
+            if let Some(task) = local.queue.pop() {
+                return Some(task);
             }
             if !self.searching {
                 if !queues.idle.try_start_searching() {
@@ -237,7 +237,7 @@ impl<'a> Worker<'a> {
 
     /// Steals half of another worker's queue, trying each in turn from a
     /// random one.
-    fn steal(&mut self, queue: &LocalQueue) -> Option<Arc<Header>> {
+    fn steal(&mut self, queue: &LocalQueue) -> Option<TaskRef> {
         let stealers = &self.queues.stealers;
         // xorshift32
         self.seed ^= self.seed << 13;
