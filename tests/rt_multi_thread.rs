@@ -190,20 +190,24 @@ fn a_future_that_panics_when_dropped_does_not_stop_the_runtime() {
     let error = runtime.block_on(finished).unwrap_err();
     assert_eq!(panic_message(&*error.into_panic()), "dropped");
     // Aborted while parked: the worker drops the future, and the panic.
+    let (started, has_started) = oneshot::channel();
     let parked = runtime.spawn(async {
         let _bomb = PanicOnDrop;
+        started.send(()).unwrap();
         pending::<()>().await;
     });
-    runtime.block_on(time::sleep(Duration::from_millis(5)));
+    runtime.block_on(has_started).unwrap();
     parked.abort();
     assert!(runtime.block_on(parked).unwrap_err().is_cancelled());
     // The worker is still there; and shutdown drops a third one.
     assert_eq!(runtime.block_on(runtime.spawn(async { 8 })).unwrap(), 8);
+    let (started, has_started) = oneshot::channel();
     let _at_shutdown = runtime.spawn(async {
         let _bomb = PanicOnDrop;
+        started.send(()).unwrap();
         pending::<()>().await;
     });
-    runtime.block_on(time::sleep(Duration::from_millis(5)));
+    runtime.block_on(has_started).unwrap();
     drop(runtime);
 }
 
@@ -299,6 +303,7 @@ fn a_runtime_dropped_while_its_workers_are_busy_stops_them() {
 fn a_spawn_after_shutdown_began_is_cancelled() {
     let runtime = multi_thread(1);
     let (sender, receiver) = std::sync::mpsc::channel();
+    let (started, has_started) = oneshot::channel();
     let _spawner = runtime.spawn(async move {
         // Its drop, at shutdown, spawns: that task must not run or leak.
         struct SpawnOnDrop(std::sync::mpsc::Sender<bool>);
@@ -309,9 +314,10 @@ fn a_spawn_after_shutdown_began_is_cancelled() {
             }
         }
         let _guard = SpawnOnDrop(sender);
+        started.send(()).unwrap();
         pending::<()>().await;
     });
-    runtime.block_on(time::sleep(Duration::from_millis(5)));
+    runtime.block_on(has_started).unwrap();
     drop(runtime);
     assert!(receiver.recv().unwrap(), "cancelled at once");
 }
