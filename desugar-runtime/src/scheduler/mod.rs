@@ -157,15 +157,16 @@ impl Handle {
         if !header.start_running() {
             return; // shutdown dropped it meanwhile
         }
-        let waker = Arc::clone(&task).waker();
-        let mut cx = Context::from_waker(&waker);
-        let finished = match task.poll(&mut cx, self.budget()) {
+        let finished = match task.poll(&task, self.budget()) {
             Polled::Finished => {
                 self.tasks.remove(header.id());
                 true
             }
             Polled::Pending => false,
-            Polled::Local => poll_local(header, &mut cx),
+            Polled::Local => {
+                let waker = Arc::clone(&task).waker();
+                poll_local(header, &mut Context::from_waker(&waker))
+            }
         };
         if finished {
             header.complete();

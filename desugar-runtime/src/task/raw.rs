@@ -32,9 +32,10 @@ use crate::scheduler::Order;
 pub(crate) trait Runnable: Send + Sync + 'static {
     fn header(&self) -> &Header;
 
-    /// Polls the task's future once with `cx` and a fresh coop `budget`;
-    /// drops it if it is done, or if the task was aborted.
-    fn poll(&self, cx: &mut Context<'_>, budget: Option<u8>) -> Polled;
+    /// Polls the task's future once with a fresh coop `budget` (and its
+    /// waker, made from `me`, this task); drops it if it is done, or if
+    /// the task was aborted.
+    fn poll(&self, me: &TaskRef, budget: Option<u8>) -> Polled;
 
     /// Shutdown: drops the future (its handle then says "cancelled") and
     /// marks the task complete. Called once no thread polls tasks.
@@ -75,24 +76,36 @@ fn wake_by_ref<T: Runnable>(task: &Arc<T>) {
     }
 }
 
-/// Drops the future in place (it is pinned), the lock held: only `poll`
-/// and `cancel` take that lock, and neither can run from inside this drop.
-/// A panic in the future's drop is caught, as Tokio does: it was reported
-/// by the panic hook, and it must not take the runtime (or the rest of a
-/// shutdown) with it.
-fn drop_in_place_caught<F>(slot: &mut Option<F>) {
-    // An assignment whose drop unwinds still stores `None`.
-    let _ = catch_unwind(AssertUnwindSafe(|| *slot = None));
-}
-
 /// A spawned `Send` task.
 pub(crate) struct Task<F: Future> {
     header: Header,
-    /// The future, until it is done. The lock is never contended: only
-    /// the worker that set `RUNNING` polls it, and shutdown cancels it
-    /// after every worker stopped.
-    future: Mutex<Option<F>>,
+    /// The future and the waker it is polled with. The lock is never
+    /// contended: only the worker that set `RUNNING` polls the task, and
+    /// shutdown cancels it after every worker stopped.
+    slot: Mutex<Slot<F>>,
     join: JoinState<F::Output>,
+}
+
+struct Slot<F> {
+    /// The future, until it is done.
+    future: Option<F>,
+    /// The task's own waker, made at its first poll and kept for the next
+    /// ones (so a poll costs no reference count). It holds the task, so it
+    /// goes with the future, or the task would keep itself alive.
+    waker: Option<Waker>,
+}
+
+impl<F> Slot<F> {
+    /// Drops the future in place (it is pinned) and the waker, the lock
+    /// held: only `poll` and `cancel` take it, and neither can run from
+    /// inside this drop. A panic in the future's drop is caught, as Tokio
+    /// does: the panic hook reported it, and it must not take the runtime
+    /// (or the rest of a shutdown) with it.
+    fn clear(&mut self) {
+        // An assignment whose drop unwinds still stores `None`.
+        let _ = catch_unwind(AssertUnwindSafe(|| self.future = None));
+        self.waker = None;
+    }
 }
 
 impl<F> Task<F>
@@ -103,7 +116,10 @@ where
     pub(crate) fn new(header: Header, future: F) -> Self {
         Task {
             header,
-            future: Mutex::new(Some(future)),
+            slot: Mutex::new(Slot {
+                future: Some(future),
+                waker: None,
+            }),
             join: JoinState::new(),
         }
     }
@@ -122,19 +138,21 @@ where
         &self.header
     }
 
-    fn poll(&self, cx: &mut Context<'_>, budget: Option<u8>) -> Polled {
-        let mut slot = lock(&self.future);
-        let Some(future) = slot.as_mut() else {
+    fn poll(&self, me: &TaskRef, budget: Option<u8>) -> Polled {
+        let mut slot = lock(&self.slot);
+        let Slot { future, waker } = &mut *slot;
+        let Some(future) = future.as_mut() else {
             return Polled::Finished; // cancelled already
         };
+        let waker = waker.get_or_insert_with(|| Arc::clone(me).waker());
+        let cx = &mut Context::from_waker(waker);
         let result = if self.header.is_aborted() {
             Err(JoinError::cancelled())
         } else {
             // SAFETY: the future is pinned where it is, inside this task's
             // `Arc` allocation, which never moves. It is never moved out of
-            // `self.future`: it is only polled through this `Pin`, and
-            // dropped in place (`*slot = None`, below and in `cancel`, or
-            // with the task).
+            // its slot: it is only polled through this `Pin`, and dropped in
+            // place (`Slot::clear`, or with the task).
             let future = unsafe { Pin::new_unchecked(future) };
             let polled = catch_unwind(AssertUnwindSafe(|| {
                 coop::with_budget(budget, || future.poll(cx))
@@ -147,7 +165,7 @@ where
         };
         // Then the handle learns the result, after the task's locals are
         // gone.
-        drop_in_place_caught(&mut slot);
+        slot.clear();
         drop(slot);
         self.join.finish(result);
         Polled::Finished
@@ -155,7 +173,7 @@ where
 
     fn cancel(&self) {
         self.header.complete();
-        drop_in_place_caught(&mut lock(&self.future));
+        lock(&self.slot).clear();
         self.join.finish(Err(JoinError::cancelled()));
     }
 
@@ -195,7 +213,7 @@ impl Runnable for LocalTask {
         &self.header
     }
 
-    fn poll(&self, _: &mut Context<'_>, _: Option<u8>) -> Polled {
+    fn poll(&self, _: &TaskRef, _: Option<u8>) -> Polled {
         Polled::Local
     }
 
