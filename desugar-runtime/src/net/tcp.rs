@@ -150,7 +150,7 @@ impl TcpStream {
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         std::future::poll_fn(|cx| {
             self.registration
-                .poll_io(cx, Direction::Read, |mut s| s.read(buf))
+                .poll_stream_io(cx, Direction::Read, buf.len(), |mut s| s.read(buf))
         })
         .await
     }
@@ -163,7 +163,7 @@ impl TcpStream {
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         std::future::poll_fn(|cx| {
             self.registration
-                .poll_io(cx, Direction::Write, |mut s| s.write(buf))
+                .poll_stream_io(cx, Direction::Write, buf.len(), |mut s| s.write(buf))
         })
         .await
     }
@@ -227,7 +227,7 @@ impl futures_io::AsyncRead for TcpStream {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         self.registration
-            .poll_io(cx, Direction::Read, |mut s| s.read(buf))
+            .poll_stream_io(cx, Direction::Read, buf.len(), |mut s| s.read(buf))
     }
 }
 
@@ -238,7 +238,7 @@ impl futures_io::AsyncWrite for TcpStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.registration
-            .poll_io(cx, Direction::Write, |mut s| s.write(buf))
+            .poll_stream_io(cx, Direction::Write, buf.len(), |mut s| s.write(buf))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -6,6 +6,8 @@
 //! loop {
 //!     wait until the direction is ready (store the waker, Pending, if not)
 //!     try the operation:  WouldBlock -> clear that readiness, try again
+//!                         a short read or write -> clear it, and that
+//!                                                  is the result
 //!                         anything else -> that is the result
 //! }
 //! ```
@@ -60,7 +62,35 @@ impl<E: Source> Registration<E> {
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
+        operation: impl FnMut(&E) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_draining(cx, direction, operation, |_| false)
+    }
+
+    /// [`poll_io`](Self::poll_io) for a stream read or write of a buffer of
+    /// `len` bytes. A short transfer (some bytes, fewer than `len`) says
+    /// the socket's buffer ran dry (or full), so the readiness is cleared
+    /// at once, as Tokio does: that saves the next call the system call
+    /// that would only answer `WouldBlock`. Data that arrives meanwhile
+    /// comes with a new event, which the readiness's tick keeps.
+    pub(crate) fn poll_stream_io(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        operation: impl FnMut(&E) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io_draining(cx, direction, operation, |&n| n > 0 && n < len)
+    }
+
+    /// The loop of the module docs; `drained` says from an operation's
+    /// output that the direction is not ready any more.
+    fn poll_io_draining<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
         mut operation: impl FnMut(&E) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         ready!(coop::poll_proceed(cx));
         loop {
@@ -69,7 +99,12 @@ impl<E: Source> Registration<E> {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                     self.io.clear_readiness(event);
                 }
-                result => return Poll::Ready(result),
+                result => {
+                    if result.as_ref().is_ok_and(&drained) {
+                        self.io.clear_readiness(event);
+                    }
+                    return Poll::Ready(result);
+                }
             }
         }
     }
