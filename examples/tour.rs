@@ -19,16 +19,27 @@
 //! 5. A local borrowed across an `.await` cannot move between states: it
 //!    lives in a slot inside the pinned future, at the same address before
 //!    and after the `.await`. This is what `Pin` is for.
+//! 6. On a real runtime (`desugar::runtime`, multi-thread), each task is
+//!    polled by whichever worker thread is free when its waker fires: the
+//!    state machine moves between threads, which is why `spawn` asks for
+//!    `Send + 'static`.
+//! 7. The scheduler cannot take the thread back from a task; the task must
+//!    return `Pending`. The cooperative budget makes a task that always
+//!    finds its channel ready yield every 128 operations, so a timer beside
+//!    it fires on time; without the budget it starves.
 
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use desugar::runtime::sync::mpsc;
+use desugar::runtime::{Builder, task, time};
 
 // The seed example, exactly as the file the snapshot test expands: the text
 // printed below and the code that runs are one and the same.
@@ -153,6 +164,138 @@ fn main() {
             "it moved!"
         },
     );
+
+    section("7. Tasks on a work-stealing runtime");
+    on_worker_threads();
+
+    section("8. Cooperative scheduling: a task that never waits");
+    starvation();
+}
+
+// --- sections 7 and 8: desugar::runtime ------------------------------------
+
+/// Section 7: three desugared tasks on two worker threads.
+fn on_worker_threads() {
+    println!(
+        "`desugar::runtime` is a real runtime. Here it has two worker threads, each with its\n\
+         own run queue; a worker whose queue is empty steals from the other's. Three tasks\n\
+         run `nap`, a `#[desugar(trace)]` fn that sleeps twice; all three wake from the\n\
+         first sleep at once, so both workers get some:\n"
+    );
+    print_code(NAP_SOURCE);
+    println!();
+    let runtime = Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("a runtime");
+    let total = runtime.block_on(async {
+        let tasks: Vec<_> = (1..=3).map(|id| task::spawn(nap(id))).collect();
+        let mut total = 0;
+        for task in tasks {
+            total += task.await.expect("nap does not panic");
+        }
+        total
+    });
+    println!(
+        "\nAll three finished (ids summed: {total}). Between two polls a task is only its\n\
+         state, parked in whatever holds its waker (here the runtime's timers); when the\n\
+         deadline passes the waker puts it in a queue and the first free worker polls it,\n\
+         so one task may run on both threads. That is why `spawn` requires `Send + 'static`:\n\
+         the state, with every local it holds across an `.await`, crosses threads. Section\n\
+         4's `holds_rc_across_await` is `!Send`; `task::spawn(holds_rc_across_await())` does\n\
+         not compile, and rustc's error points at the `Rc` held across the `.await`."
+    );
+}
+
+// Section 7's task: the text printed and the code that runs are one.
+include!("parts/nap.rs");
+
+/// The source of `nap`, printed in section 7.
+const NAP_SOURCE: &str = include_str!("parts/nap.rs");
+
+/// Prints what task `id` does, and on which thread.
+fn say(id: u64, what: &str) {
+    let thread = thread::current();
+    println!("    task {id} {what} on {}", thread.name().unwrap_or("?"));
+}
+
+/// How many messages section 8's busy task receives.
+const MESSAGES: u32 = 1_000_000;
+
+/// Section 8: a task that always finds its channel ready, beside a timer,
+/// with the cooperative budget and without.
+fn starvation() {
+    println!(
+        "A task receives {MESSAGES} messages that are all waiting in its channel: every\n\
+         `recv().await` is ready at once, so the task never returns `Pending` by itself.\n\
+         Beside it, on the same thread (a current-thread runtime), a 1 ms `sleep`.\n"
+    );
+    for coop in [true, false] {
+        let (late, polls) = busy_beside_a_timer(coop);
+        let budget = if coop {
+            "with the budget (default)"
+        } else {
+            "without (`.coop(false)`)"
+        };
+        println!(
+            "{budget:<26} the 1 ms timer fired {late:>9.3?} late; the busy task was polled {polls} times"
+        );
+    }
+    println!(
+        "\nWith the budget, each channel operation spends one of the task's 128 units per\n\
+         poll; when they are spent, `recv` returns `Pending` (having woken the task), so\n\
+         the task goes to the back of the queue: about {MESSAGES} / 128 polls. The loop\n\
+         looks at its timers every 61 polls, so the timer fires within 61 x 128 receives of\n\
+         its deadline. Without the budget, one poll runs the whole loop and the timer waits\n\
+         for all of it. A loop that awaits nothing at all is not helped by the budget:\n\
+         only an explicit `task::yield_now().await` gives the thread back there."
+    );
+}
+
+/// Runs section 8's pair once: how late the timer fired, and how often the
+/// busy task was polled.
+fn busy_beside_a_timer(coop: bool) -> (Duration, u32) {
+    let runtime = Builder::new_current_thread()
+        .coop(coop)
+        .build()
+        .expect("a runtime");
+    let polls = Arc::new(AtomicU32::new(0));
+    let late = runtime.block_on({
+        let polls = Arc::clone(&polls);
+        async move {
+            let (sender, mut receiver) = mpsc::unbounded_channel();
+            for n in 0..MESSAGES {
+                sender.send(n).expect("the receiver is here");
+            }
+            drop(sender);
+            let timer = task::spawn(async {
+                let deadline = Instant::now() + Duration::from_millis(1);
+                time::sleep_until(deadline).await;
+                deadline.elapsed()
+            });
+            // Let the timer register before the busy task starts.
+            task::yield_now().await;
+            let busy = task::spawn(counting_polls(polls, async move {
+                while receiver.recv().await.is_some() {}
+            }));
+            let late = timer.await.expect("the timer does not panic");
+            busy.await.expect("the busy task does not panic");
+            late
+        }
+    });
+    (late, polls.load(Ordering::SeqCst))
+}
+
+/// `future`, counting its polls in `polls`.
+fn counting_polls<F: Future + Send + 'static>(
+    polls: Arc<AtomicU32>,
+    future: F,
+) -> impl Future<Output = F::Output> + Send + 'static {
+    let mut future = Box::pin(future);
+    std::future::poll_fn(move |cx| {
+        polls.fetch_add(1, Ordering::SeqCst);
+        future.as_mut().poll(cx)
+    })
 }
 
 // --- the executor ----------------------------------------------------------
