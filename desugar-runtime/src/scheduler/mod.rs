@@ -68,23 +68,20 @@ enum Flavor {
 
 impl Handle {
     pub(crate) fn current_thread(coop: bool) -> std::io::Result<Arc<Self>> {
-        Self::new(
-            coop,
-            Flavor::CurrentThread(current_thread::Queue::default()),
-        )
+        let flavor = Flavor::CurrentThread(current_thread::Queue::default());
+        Self::new(coop, flavor, 1)
     }
 
     pub(crate) fn multi_thread(coop: bool, workers: usize) -> std::io::Result<Arc<Self>> {
-        Self::new(
-            coop,
-            Flavor::MultiThread(Box::new(multi_thread::Queues::new(workers))),
-        )
+        let flavor = Flavor::MultiThread(Box::new(multi_thread::Queues::new(workers)));
+        Self::new(coop, flavor, workers)
     }
 
-    fn new(coop: bool, flavor: Flavor) -> std::io::Result<Arc<Self>> {
+    /// A runtime with one timer shard per thread that runs tasks.
+    fn new(coop: bool, flavor: Flavor, timer_shards: usize) -> std::io::Result<Arc<Self>> {
         Ok(Arc::new(Handle {
             reactor: Reactor::new()?,
-            timers: Timers::default(),
+            timers: Timers::new(timer_shards),
             tasks: OwnedTasks::default(),
             next_id: AtomicU64::new(1),
             shutdown: AtomicBool::new(false),

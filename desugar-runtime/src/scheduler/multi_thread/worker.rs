@@ -168,6 +168,7 @@ impl<'a> Worker<'a> {
 
     fn run(mut self) {
         let _enter = Enter::new(self.handle);
+        crate::time::driver::set_home_shard(self.index);
         let queue = lock(&self.queues.locals)[self.index]
             .take()
             .expect("each worker starts once");
