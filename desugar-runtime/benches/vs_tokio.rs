@@ -19,7 +19,8 @@
 //! lines start with `mt/`; `parallel_cpu` is there only). Pass a filter to
 //! run some: `cargo bench -p desugar-runtime --bench vs_tokio -- tcp`;
 //! `--current-thread` or `--multi-thread` to run one round; `--quick` to
-//! run each workload once.
+//! run each workload once; `--only-ours` or `--only-tokio` to run one
+//! side (to profile it, or count its system calls with `strace -c -f`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -392,6 +393,15 @@ fn cpu_time() -> Duration {
 struct Bench {
     filter: Option<String>,
     runs: usize,
+    /// `--only-ours` / `--only-tokio`: run one side (to profile it, or to
+    /// count its system calls); its line then shows the other as zero.
+    only: Option<Side>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Ours,
+    Tokio,
 }
 
 impl Bench {
@@ -412,9 +422,15 @@ impl Bench {
         }
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for _ in 0..self.runs {
-            a.push(ours());
-            b.push(theirs());
+            if self.only != Some(Side::Tokio) {
+                a.push(ours());
+            }
+            if self.only != Some(Side::Ours) {
+                b.push(theirs());
+            }
         }
+        a.resize(a.len().max(1), Duration::ZERO);
+        b.resize(b.len().max(1), Duration::ZERO);
         let (t1, t2) = (median(&mut a), median(&mut b));
         // Two zeros (an idle runtime within the clock's 10 ms ticks) are equal.
         let ratio = if t1 == t2 {
@@ -479,6 +495,13 @@ fn main() {
     let bench = Bench {
         filter: args.iter().find(|a| !a.starts_with("--")).cloned(),
         runs: if quick { 1 } else { 7 },
+        only: if args.iter().any(|a| a == "--only-ours") {
+            Some(Side::Ours)
+        } else if args.iter().any(|a| a == "--only-tokio") {
+            Some(Side::Tokio)
+        } else {
+            None
+        },
     };
     let only = |flag: &str| args.iter().any(|a| a == flag);
     if !only("--multi-thread") {
