@@ -15,6 +15,19 @@
 //!   [`JoinState`] beside it.
 //! - [`LocalTask`], spawned with `spawn_local`: only the header. Its
 //!   future is `!Send`, so the thread that spawned it keeps it, by id.
+//!
+//! # Safety
+//!
+//! The one `unsafe` here pins a `Task`'s future where it lies, to poll it.
+//! That holds because:
+//!
+//! 1. the future is inside an `Arc` allocation, which never moves, in a
+//!    `Mutex<Slot>` that is never moved out of either;
+//! 2. nothing moves the future out of its `Option`: it is polled through
+//!    the `Pin`, then dropped in place (`Slot::clear` assigns `None`) or
+//!    with the task;
+//! 3. the `Mutex` and the `RUNNING` bit make every poll exclusive, so no
+//!    second `&mut` to the future exists while one is pinned.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -14,12 +14,13 @@
 //!  └──────────────┘         └──────────────┘     goes to that worker's queue
 //! ```
 //!
-//! - **Queues.** Each worker owns a FIFO [`crossbeam_deque::Worker`]; a
-//!   task woken or spawned on a worker's thread goes there, to stay near
-//!   the data it just touched (a task woken by another task goes to the
-//!   worker's LIFO slot and runs next). Tasks from other threads go to the shared
-//!   [`Injector`]. A worker whose queue is empty takes a batch from the
-//!   injector, then steals half of another worker's queue.
+//! - **Queues.** Each worker owns a FIFO [`crossbeam_deque::Worker`] (a
+//!   Chase-Lev work-stealing deque); a task woken or spawned on a worker's
+//!   thread goes there, to stay near the data it just touched (a task woken
+//!   by another task goes to the worker's LIFO slot and runs next). Tasks
+//!   from other threads go to the shared [`Injector`]. A worker whose queue
+//!   is empty takes a batch from the injector, then steals half of another
+//!   worker's queue.
 //! - **Fairness.** Every 61 tasks a worker looks at the injector first, so
 //!   tasks from outside are not starved by a busy local queue; a task that
 //!   yields goes to the back of its queue.
