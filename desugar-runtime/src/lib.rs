@@ -30,6 +30,7 @@
 
 mod block_on;
 pub mod coop;
+mod loom;
 mod mutex;
 pub mod net;
 mod reactor;

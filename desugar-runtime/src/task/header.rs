@@ -5,7 +5,7 @@
 //!
 //! | bit         | set by                               | cleared by                 |
 //! |-------------|--------------------------------------|----------------------------|
-//! | `SCHEDULED` | a wake (if clear)                    | the worker that polls it   |
+//! | `SCHEDULED` | a wake                               | the worker that polls it   |
 //! | `RUNNING`   | the worker that polls it             | the same, after the poll   |
 //! | `COMPLETE`  | the worker, when the future is done; shutdown | never             |
 //! | `ABORTED`   | `JoinHandle::abort`                  | never                      |
@@ -20,15 +20,18 @@
 //!   it queues it again when the poll returns `Pending`. So a task is never
 //!   in a queue while it runs, and no second worker can pick it up then.
 //! - **No lost wake-up.** `SCHEDULED` is cleared *before* the poll, so a
-//!   wake during the poll is seen after it.
+//!   wake during the poll is seen after it. Every wake writes the state
+//!   (even when `SCHEDULED` is set already), so what the waker did before
+//!   waking happens before the next poll, which reads the state first.
 //! - **Finished is final.** After `COMPLETE`, wakes do nothing and the
 //!   future is gone.
 //!
 //! (Tokio packs the same ideas, and the reference count, into one word.)
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
+use crate::loom::AtomicU8;
 use crate::scheduler::Handle;
 
 const SCHEDULED: u8 = 1;
@@ -77,13 +80,16 @@ impl Header {
     /// A wake: whether the caller must queue the task (it was idle). A task
     /// queued already, running (its worker requeues it) or finished is not
     /// queued again.
+    ///
+    /// Always a read-modify-write, even when the bit is set already: a
+    /// plain load there would not order what the waker published before
+    /// waking (a message, a readiness bit) before the poll that is still
+    /// to come, and that poll could miss it. The loom model
+    /// `a_wake_during_any_step_of_a_poll_is_never_lost` finds that
+    /// interleaving when this is a load.
     pub(crate) fn notify(&self) -> bool {
-        let previous = self
-            .state
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
-                (state & (SCHEDULED | COMPLETE) == 0).then_some(state | SCHEDULED)
-            });
-        matches!(previous, Ok(state) if state & RUNNING == 0)
+        let previous = self.state.fetch_or(SCHEDULED, Ordering::AcqRel);
+        previous & (SCHEDULED | RUNNING | COMPLETE) == 0
     }
 
     /// A worker took the task from a queue: `SCHEDULED` to `RUNNING`.
@@ -108,5 +114,101 @@ impl Header {
     /// The task is done: wakes from now on do nothing.
     pub(crate) fn complete(&self) {
         self.state.fetch_or(COMPLETE, Ordering::AcqRel);
+    }
+}
+
+/// The protocol under loom: `RUSTFLAGS="--cfg loom" cargo test -p
+/// desugar-runtime --lib loom` (`scripts/loom`).
+#[cfg(all(test, loom))]
+mod loom_models {
+    use std::collections::VecDeque;
+    use std::sync::Weak;
+
+    use loom::sync::atomic::AtomicBool;
+    use loom::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A worker running a task from `queue` until the queue is empty. The
+    /// task finishes when it sees `message`. Asserts that the task is never
+    /// queued twice at once; returns whether it finished.
+    fn run(header: &Header, queue: &Mutex<VecDeque<()>>, message: &AtomicBool) -> bool {
+        loop {
+            let popped = queue.lock().unwrap().pop_front();
+            if popped.is_none() {
+                return false;
+            }
+            if !header.start_running() {
+                return true; // finished meanwhile
+            }
+            if message.load(Ordering::Acquire) {
+                header.complete();
+                return true;
+            }
+            if header.stop_running() {
+                let mut queue = queue.lock().unwrap();
+                queue.push_back(());
+                assert_eq!(queue.len(), 1, "queued at most once");
+            }
+        }
+    }
+
+    /// Sends the message, then wakes the task as a waker would.
+    fn wake(header: &Header, queue: &Mutex<VecDeque<()>>, message: &AtomicBool) {
+        message.store(true, Ordering::Release);
+        if header.notify() {
+            let mut queue = queue.lock().unwrap();
+            queue.push_back(());
+            assert_eq!(queue.len(), 1, "queued at most once");
+        }
+    }
+
+    #[test]
+    fn a_wake_during_any_step_of_a_poll_is_never_lost() {
+        loom::model(|| {
+            let header = Arc::new(Header::new(1, Weak::new()));
+            // Spawned: scheduled and queued.
+            let queue = Arc::new(Mutex::new(VecDeque::from([()])));
+            let message = Arc::new(AtomicBool::new(false));
+            let waker = {
+                let (header, queue, message) = (
+                    Arc::clone(&header),
+                    Arc::clone(&queue),
+                    Arc::clone(&message),
+                );
+                loom::thread::spawn(move || wake(&header, &queue, &message))
+            };
+            let finished = run(&header, &queue, &message);
+            waker.join().unwrap();
+            // Whatever the worker left in the queue runs now.
+            let finished = finished || run(&header, &queue, &message);
+            assert!(finished, "the task saw the message: the wake was not lost");
+        });
+    }
+
+    #[test]
+    fn two_wakes_from_two_threads_queue_the_task_once() {
+        loom::model(|| {
+            let header = Arc::new(Header::new(1, Weak::new()));
+            assert!(header.start_running());
+            assert!(!header.stop_running(), "idle after its first poll");
+            let queue = Arc::new(Mutex::new(VecDeque::new()));
+            let message = Arc::new(AtomicBool::new(false));
+            let wakers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (header, queue, message) = (
+                        Arc::clone(&header),
+                        Arc::clone(&queue),
+                        Arc::clone(&message),
+                    );
+                    loom::thread::spawn(move || wake(&header, &queue, &message))
+                })
+                .collect();
+            for waker in wakers {
+                waker.join().unwrap();
+            }
+            assert_eq!(queue.lock().unwrap().len(), 1);
+            assert!(run(&header, &queue, &message));
+        });
     }
 }
