@@ -10,7 +10,7 @@ use std::time::Duration;
 use desugar::runtime::net::{TcpListener, TcpStream};
 use desugar::runtime::{task, time};
 use futures::{AsyncReadExt, AsyncWriteExt};
-use rt_support::runtime;
+use rt_support::{assert_runtime_closes_descriptors, runtime};
 
 /// Accepts forever, echoing each connection until its peer closes.
 async fn echo_server() -> SocketAddr {
@@ -197,17 +197,9 @@ fn a_socket_used_outside_a_runtime_is_an_error() {
     assert!(error.to_string().contains("outside a runtime"), "{error}");
 }
 
-/// The open file descriptors of this process.
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count)
-}
-
 #[test]
 fn dropping_the_runtime_closes_every_socket() {
-    // The other tests of this file run on other threads and open sockets of
-    // their own: a count they disturbed is taken again, up to 20 times.
-    for attempt in 0.. {
-        let before = open_fds();
+    assert_runtime_closes_descriptors(40, || {
         let runtime = runtime();
         runtime.block_on(async {
             let address = echo_server().await;
@@ -225,16 +217,6 @@ fn dropping_the_runtime_closes_every_socket() {
             });
             task::yield_now().await;
         });
-        let during = open_fds();
-        drop(runtime);
-        let after = open_fds();
-        if before == after || attempt == 20 {
-            assert!(
-                during >= before + 40,
-                "the sockets were open: {before} -> {during}"
-            );
-            assert_eq!(after, before, "every socket is closed with the runtime");
-            break;
-        }
-    }
+        runtime
+    });
 }

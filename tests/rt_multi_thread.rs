@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 use desugar::runtime::net::{TcpListener, TcpStream};
 use desugar::runtime::sync::{mpsc, oneshot};
 use desugar::runtime::{Builder, Runtime, task, time};
-use rt_support::{DropCounter, panic_message};
+use rt_support::{
+    DropCounter, assert_all_cancelled, assert_runtime_closes_descriptors, panic_message,
+};
 
 /// A multi-thread runtime with `workers` workers.
 fn multi_thread(workers: usize) -> Runtime {
@@ -171,6 +173,19 @@ fn a_panicking_task_is_a_join_error_and_the_workers_go_on() {
     assert_eq!(outputs, (0..100).collect::<Vec<_>>());
 }
 
+/// Spawns a task that holds `value` and waits for ever; returns once the
+/// task has started, so that `value` is in its state.
+fn parked_with<T: Send + 'static>(runtime: &Runtime, value: T) -> task::JoinHandle<()> {
+    let (started, has_started) = oneshot::channel();
+    let handle = runtime.spawn(async move {
+        let _value = value;
+        started.send(()).unwrap();
+        pending::<()>().await;
+    });
+    runtime.block_on(has_started).unwrap();
+    handle
+}
+
 #[test]
 fn a_future_that_panics_when_dropped_does_not_stop_the_runtime() {
     struct PanicOnDrop;
@@ -190,24 +205,12 @@ fn a_future_that_panics_when_dropped_does_not_stop_the_runtime() {
     let error = runtime.block_on(finished).unwrap_err();
     assert_eq!(panic_message(&*error.into_panic()), "dropped");
     // Aborted while parked: the worker drops the future, and the panic.
-    let (started, has_started) = oneshot::channel();
-    let parked = runtime.spawn(async {
-        let _bomb = PanicOnDrop;
-        started.send(()).unwrap();
-        pending::<()>().await;
-    });
-    runtime.block_on(has_started).unwrap();
+    let parked = parked_with(&runtime, PanicOnDrop);
     parked.abort();
     assert!(runtime.block_on(parked).unwrap_err().is_cancelled());
     // The worker is still there; and shutdown drops a third one.
     assert_eq!(runtime.block_on(runtime.spawn(async { 8 })).unwrap(), 8);
-    let (started, has_started) = oneshot::channel();
-    let _at_shutdown = runtime.spawn(async {
-        let _bomb = PanicOnDrop;
-        started.send(()).unwrap();
-        pending::<()>().await;
-    });
-    runtime.block_on(has_started).unwrap();
+    let _at_shutdown = parked_with(&runtime, PanicOnDrop);
     drop(runtime);
 }
 
@@ -276,26 +279,13 @@ fn dropping_the_runtime_drops_every_unfinished_task_once() {
     }
     drop(runtime);
     assert_eq!(drops.load(Ordering::SeqCst), 100);
-    for handle in handles {
-        assert!(
-            futures::executor::block_on(handle)
-                .unwrap_err()
-                .is_cancelled()
-        );
-    }
-}
-
-/// The open file descriptors of this process.
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count)
+    assert_all_cancelled(handles);
 }
 
 #[test]
 fn dropping_the_runtime_closes_every_socket_and_its_own_descriptors() {
-    // Other tests of this file open sockets on other threads: a count
-    // they disturbed is taken again, up to 20 times.
-    for attempt in 0.. {
-        let before = open_fds();
+    // 21 sockets; with the runtime's epoll and eventfd, all must close.
+    assert_runtime_closes_descriptors(21, || {
         let runtime = multi_thread(2);
         runtime.block_on(async {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -322,21 +312,8 @@ fn dropping_the_runtime_closes_every_socket_and_its_own_descriptors() {
             });
             task::yield_now().await;
         });
-        let during = open_fds();
-        drop(runtime);
-        let after = open_fds();
-        if before == after || attempt == 20 {
-            assert!(
-                during >= before + 21,
-                "the sockets were open: {before} -> {during}"
-            );
-            assert_eq!(
-                after, before,
-                "every socket, the epoll and the eventfd are closed with the runtime"
-            );
-            break;
-        }
-    }
+        runtime
+    });
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::thread;
 use std::time::Duration;
 
 use desugar::runtime::task;
-use rt_support::{DropCounter, panic_message, runtime};
+use rt_support::{DropCounter, assert_all_cancelled, panic_message, runtime};
 
 /// Whether a [`Gate`] is open, and the waker of the task waiting at it.
 type GateState = Arc<Mutex<(bool, Option<Waker>)>>;
@@ -196,13 +196,7 @@ fn dropping_the_runtime_drops_every_unfinished_task_once() {
     assert_eq!(drops.load(Ordering::SeqCst), 0);
     drop(runtime);
     assert_eq!(drops.load(Ordering::SeqCst), 8);
-    for handle in handles {
-        assert!(
-            futures::executor::block_on(handle)
-                .unwrap_err()
-                .is_cancelled()
-        );
-    }
+    assert_all_cancelled(handles);
 }
 
 #[test]

@@ -521,12 +521,11 @@ fn main() {
     }
 }
 
-/// The same workloads on two workers each.
-fn multi_thread_round(bench: &Bench) {
-    bench.time("mt/parallel_cpu", ours::parallel_cpu, theirs::parallel_cpu);
-    bench.time("mt/spawn_many", ours::spawn_many, theirs::spawn_many);
+/// `spawn_remote` on a fresh runtime of each kind: it needs the runtime
+/// itself, to spawn from another thread.
+fn spawn_remote(bench: &Bench, name: &str) {
     bench.compare(
-        "mt/spawn_remote",
+        name,
         || {
             let runtime = Arc::new(ours::runtime());
             let started = Instant::now();
@@ -540,6 +539,13 @@ fn multi_thread_round(bench: &Bench) {
             started.elapsed()
         },
     );
+}
+
+/// The same workloads on two workers each.
+fn multi_thread_round(bench: &Bench) {
+    bench.time("mt/parallel_cpu", ours::parallel_cpu, theirs::parallel_cpu);
+    bench.time("mt/spawn_many", ours::spawn_many, theirs::spawn_many);
+    spawn_remote(bench, "mt/spawn_remote");
     bench.time("mt/yield_many", ours::yield_many, theirs::yield_many);
     bench.time("mt/ping_pong", ours::ping_pong, theirs::ping_pong);
     bench.time("mt/channel_ring", ours::channel_ring, theirs::channel_ring);
@@ -555,21 +561,7 @@ fn multi_thread_round(bench: &Bench) {
 /// Every workload, on one thread each.
 fn current_thread_round(bench: &Bench) {
     bench.time("spawn_many", ours::spawn_many, theirs::spawn_many);
-    bench.compare(
-        "spawn_remote",
-        || {
-            let runtime = Arc::new(ours::runtime());
-            let started = Instant::now();
-            ours::spawn_remote(&runtime);
-            started.elapsed()
-        },
-        || {
-            let runtime = Arc::new(theirs::runtime());
-            let started = Instant::now();
-            theirs::spawn_remote(&runtime);
-            started.elapsed()
-        },
-    );
+    spawn_remote(bench, "spawn_remote");
     bench.time("chained_spawn", ours::chained_spawn, theirs::chained_spawn);
     bench.time("yield_many", ours::yield_many, theirs::yield_many);
     bench.time("ping_pong", ours::ping_pong, theirs::ping_pong);

@@ -15,3 +15,30 @@ mod udp;
 
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
+
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+/// Tries `attempt` on each of `address`'s addresses in turn: the first that
+/// works, or the last error.
+fn first_that_works<T>(
+    address: impl ToSocketAddrs,
+    mut attempt: impl FnMut(SocketAddr) -> io::Result<T>,
+) -> io::Result<T> {
+    let mut last = None;
+    for address in address.to_socket_addrs()? {
+        match attempt(address) {
+            Ok(done) => return Ok(done),
+            Err(error) => last = Some(error),
+        }
+    }
+    Err(last.unwrap_or_else(resolved_to_nothing))
+}
+
+/// The error for an address that resolves to no socket address at all.
+fn resolved_to_nothing() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "the address resolved to nothing",
+    )
+}

@@ -38,23 +38,11 @@ impl TcpListener {
     /// The address does not resolve, or is in use (`AddrInUse`), or the
     /// call is made outside a runtime.
     pub async fn bind(address: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let mut last = None;
-        for address in address.to_socket_addrs()? {
-            match mio::net::TcpListener::bind(address) {
-                Ok(listener) => {
-                    return Ok(TcpListener {
-                        registration: Registration::new(listener)?,
-                    });
-                }
-                Err(error) => last = Some(error),
-            }
-        }
-        Err(last.unwrap_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the address resolved to nothing",
-            )
-        }))
+        super::first_that_works(address, |address| {
+            Ok(TcpListener {
+                registration: Registration::new(mio::net::TcpListener::bind(address)?)?,
+            })
+        })
     }
 
     /// Waits for a connection.
@@ -115,12 +103,7 @@ impl TcpStream {
                 Err(error) => last = Some(error),
             }
         }
-        Err(last.unwrap_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the address resolved to nothing",
-            )
-        }))
+        Err(last.unwrap_or_else(super::resolved_to_nothing))
     }
 
     async fn connect_one(address: SocketAddr) -> io::Result<TcpStream> {

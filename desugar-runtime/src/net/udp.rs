@@ -55,18 +55,11 @@ impl UdpSocket {
     /// The address does not resolve, or is in use (`AddrInUse`), or the
     /// call is made outside a runtime.
     pub async fn bind(address: impl ToSocketAddrs) -> io::Result<UdpSocket> {
-        let mut last = None;
-        for address in address.to_socket_addrs()? {
-            match mio::net::UdpSocket::bind(address) {
-                Ok(socket) => {
-                    return Ok(UdpSocket {
-                        registration: Registration::new(socket)?,
-                    });
-                }
-                Err(error) => last = Some(error),
-            }
-        }
-        Err(last.unwrap_or_else(resolved_to_nothing))
+        super::first_that_works(address, |address| {
+            Ok(UdpSocket {
+                registration: Registration::new(mio::net::UdpSocket::bind(address)?)?,
+            })
+        })
     }
 
     /// Fixes the peer: [`UdpSocket::send`] goes to it, and
@@ -78,15 +71,10 @@ impl UdpSocket {
     /// The address does not resolve, or `connect(2)` refuses each of them
     /// (say, an IPv6 peer for an IPv4 socket).
     pub async fn connect(&self, address: impl ToSocketAddrs) -> io::Result<()> {
-        let mut last = None;
-        for address in address.to_socket_addrs()? {
-            // No handshake: the kernel only records the peer.
-            match self.registration.source().connect(address) {
-                Ok(()) => return Ok(()),
-                Err(error) => last = Some(error),
-            }
-        }
-        Err(last.unwrap_or_else(resolved_to_nothing))
+        // No handshake: the kernel only records the peer.
+        super::first_that_works(address, |address| {
+            self.registration.source().connect(address)
+        })
     }
 
     /// Sends `buf` as one datagram to the first of `target`'s addresses,
@@ -100,7 +88,7 @@ impl UdpSocket {
         let target = target
             .to_socket_addrs()?
             .next()
-            .ok_or_else(resolved_to_nothing)?;
+            .ok_or_else(super::resolved_to_nothing)?;
         std::future::poll_fn(|cx| {
             self.registration
                 .poll_io(cx, Direction::Write, |s| s.send_to(buf, target))
@@ -186,13 +174,6 @@ impl UdpSocket {
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.registration.source().peer_addr()
     }
-}
-
-fn resolved_to_nothing() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidInput,
-        "the address resolved to nothing",
-    )
 }
 
 impl fmt::Debug for UdpSocket {
