@@ -211,15 +211,11 @@ macro_rules! workloads {
             let clients: Vec<_> = (0..connections)
                 .map(|_| {
                     spawn(async move {
-                        let mut stream = TcpStream::connect(address).await.unwrap();
-                        let message = vec![7_u8; 1024];
-                        let mut back = vec![0_u8; 1024];
-                        for _ in 0..rounds {
-                            stream.write_all(&message).await.unwrap();
-                            let mut got = 0;
-                            while got < back.len() {
-                                got += stream.read(&mut back[got..]).await.unwrap();
-                            }
+                        // With thousands of connects at once the kernel
+                        // may reset one (a full accept queue): that client
+                        // starts again, and the run says how many did.
+                        while let Err(_reset) = echo_client(address, rounds).await {
+                            RESETS.fetch_add(1, Ordering::Relaxed);
                         }
                     })
                 })
@@ -227,6 +223,25 @@ macro_rules! workloads {
             for client in clients {
                 client.await.unwrap();
             }
+        }
+
+        /// One client of `tcp_echo`: `rounds` round trips of 1 KiB.
+        async fn echo_client(address: std::net::SocketAddr, rounds: usize) -> std::io::Result<()> {
+            #[allow(unused_mut, reason = "Tokio's streams read through `&mut`")]
+            let mut stream = TcpStream::connect(address).await?;
+            let message = vec![7_u8; 1024];
+            let mut back = vec![0_u8; 1024];
+            for _ in 0..rounds {
+                stream.write_all(&message).await?;
+                let mut got = 0;
+                while got < back.len() {
+                    match stream.read(&mut back[got..]).await? {
+                        0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                        n => got += n,
+                    }
+                }
+            }
+            Ok(())
         }
 
         /// The worst lateness of a 1 ms ticker beside a task draining an
@@ -357,6 +372,10 @@ mod theirs {
         });
     }
 }
+
+/// Echo clients that the kernel reset and that started again (see
+/// `tcp_echo`); printed when not zero.
+static RESETS: AtomicUsize = AtomicUsize::new(0);
 
 /// The runtimes' worker threads: 0 for current-thread ones.
 static WORKERS: AtomicUsize = AtomicUsize::new(0);
@@ -518,6 +537,10 @@ fn main() {
             bench.runs
         );
         multi_thread_round(&bench);
+    }
+    let resets = RESETS.load(Ordering::Relaxed);
+    if resets > 0 {
+        println!("(tcp: the kernel reset {resets} echo connections, which started again)");
     }
 }
 
