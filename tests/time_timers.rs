@@ -23,12 +23,16 @@ fn sleeping_tasks_wake_in_deadline_order() {
     let order = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&order);
     runtime().block_on(async move {
+        // Deadlines from one instant, and far enough ahead that every task
+        // has registered its timer before the first is due, however long
+        // the tasks take to start (long, under valgrind).
+        let start = Instant::now() + Duration::from_millis(200);
         let handles: Vec<_> = [30_u64, 10, 40, 20, 0]
             .into_iter()
             .map(|ms| {
                 let seen = Arc::clone(&seen);
                 task::spawn(async move {
-                    time::sleep(Duration::from_millis(ms)).await;
+                    time::sleep_until(start + Duration::from_millis(ms)).await;
                     seen.lock().unwrap().push(ms);
                 })
             })
