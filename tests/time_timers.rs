@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use desugar::runtime::sync::mpsc;
+use desugar::runtime::sync::{mpsc, oneshot};
 use desugar::runtime::{Builder, task, time};
 use rt_support::{panic_message, runtime};
 
@@ -106,17 +106,21 @@ fn busy_receives_before_a_timer_fires(coop: bool) -> usize {
     runtime.block_on(async {
         let fired = Arc::new(AtomicBool::new(false));
         let receives = Arc::new(AtomicUsize::new(0));
+        // The timer starts once the busy task runs, so that however slowly
+        // the tasks start (valgrind), the timer is never due before it.
+        let (started, busy_started) = oneshot::channel::<()>();
         let timer = {
             let fired = Arc::clone(&fired);
             task::spawn(async move {
+                busy_started.await.unwrap();
                 time::sleep(Duration::from_millis(1)).await;
                 fired.store(true, Ordering::SeqCst);
             })
         };
-        task::yield_now().await; // the timer is registered
         let busy = {
             let (fired, receives) = (Arc::clone(&fired), Arc::clone(&receives));
             task::spawn(async move {
+                started.send(()).unwrap();
                 let (tx, mut rx) = mpsc::unbounded_channel();
                 tx.send(()).unwrap();
                 while !fired.load(Ordering::SeqCst) && receives.load(Ordering::SeqCst) < CAP {
