@@ -114,6 +114,9 @@ impl Reactor {
         };
         self.parked.store(false, Ordering::SeqCst);
         result?;
+        if events.is_empty() {
+            return Ok(()); // a timeout, or a busy loop's look: nothing to dispatch
+        }
         let sources = lock(&self.sources);
         for event in events.iter() {
             if event.token() == WAKER {

@@ -204,7 +204,7 @@ pub(crate) fn block_on<F: Future>(handle: &Arc<Handle>, future: F) -> F::Output 
                 break;
             };
             budget -= 1;
-            handle.run_task(task, |header, cx| local.poll(header, cx, handle.budget()));
+            handle.run_task(task, |header, cx, budget| local.poll(header, cx, budget));
         }
         // Timers that are due wake their tasks, every time round, so that a
         // busy runtime still fires them on time.

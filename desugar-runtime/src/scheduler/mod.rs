@@ -144,17 +144,18 @@ impl Handle {
 
     /// Polls one task taken from a run queue (or drops it, if aborted).
     /// `poll_local` polls a local task's future, which this thread keeps,
-    /// and says whether it finished.
+    /// with the budget given, and says whether it finished.
     pub(crate) fn run_task(
         &self,
         task: TaskRef,
-        poll_local: impl FnOnce(&Header, &mut Context<'_>) -> bool,
+        poll_local: impl FnOnce(&Header, &mut Context<'_>, Option<u8>) -> bool,
     ) {
         let header = task.header();
         if !header.start_running() {
             return; // shutdown dropped it meanwhile
         }
-        let finished = match task.poll(&task, self.budget()) {
+        let budget = self.budget();
+        let finished = match task.poll(&task, budget) {
             Polled::Finished => {
                 self.tasks.remove(header.id());
                 true
@@ -162,7 +163,7 @@ impl Handle {
             Polled::Pending => false,
             Polled::Local => {
                 let waker = Arc::clone(&task).waker();
-                poll_local(header, &mut Context::from_waker(&waker))
+                poll_local(header, &mut Context::from_waker(&waker), budget)
             }
         };
         if finished {
@@ -218,7 +219,7 @@ impl Handle {
 /// Hashing by [`IdHasher`].
 pub(crate) type IdHash = BuildHasherDefault<IdHasher>;
 
-/// Task and timer ids are consecutive numbers: a multiply spreads them over
+/// Task ids are consecutive numbers: a multiply spreads them over
 /// a table's buckets, at a fraction of the cost of the default SipHash.
 #[derive(Default)]
 pub(crate) struct IdHasher(u64);

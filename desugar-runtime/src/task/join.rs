@@ -189,8 +189,7 @@ where
     }
 
     fn abort(self: Arc<Self>) {
-        Joinable::header(&*self).set_aborted();
-        std::task::Wake::wake(self);
+        super::raw::abort(&self);
     }
 }
 
@@ -228,10 +227,7 @@ impl<T> JoinHandle<T> {
     pub fn abort(&self) {
         match &self.raw {
             Raw::Spawned(task) => Arc::clone(task).abort(),
-            Raw::Local { task, .. } => {
-                super::raw::Runnable::header(&**task).set_aborted();
-                std::task::Wake::wake_by_ref(task);
-            }
+            Raw::Local { task, .. } => super::raw::abort(task),
         }
     }
 

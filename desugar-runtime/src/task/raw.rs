@@ -89,6 +89,12 @@ fn wake_by_ref<T: Runnable>(task: &Arc<T>) {
     }
 }
 
+/// Marks `task` aborted and wakes it, so that a worker drops its future.
+pub(crate) fn abort<T: Runnable>(task: &Arc<T>) {
+    task.header().set_aborted();
+    wake_by_ref(task);
+}
+
 /// A spawned `Send` task.
 pub(crate) struct Task<F: Future> {
     header: Header,

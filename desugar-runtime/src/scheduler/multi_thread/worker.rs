@@ -192,7 +192,7 @@ impl<'a> Worker<'a> {
                     }
                     self.tick = self.tick.wrapping_add(1);
                     // A multi-thread runtime has no local tasks.
-                    self.handle.run_task(task, |_, _| true);
+                    self.handle.run_task(task, |_, _, _| true);
                     if self.tick % INTERVAL == 0 {
                         self.maintain();
                     }
