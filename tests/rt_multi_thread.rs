@@ -554,3 +554,86 @@ fn dropping_a_runtime_from_its_own_task_is_a_clear_panic() {
 fn zero_worker_threads_is_refused() {
     Builder::new_multi_thread().worker_threads(0);
 }
+
+/// Runs `scenario` on its own thread and fails if it has not finished
+/// within `patience`. The watchdog is a plain thread, not the runtime's
+/// `timeout`: the bugs it guards against (a lost wake-up, a timer never
+/// fired) would stop that timeout too.
+fn within<T: Send + 'static>(
+    patience: Duration,
+    scenario: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, finished) = std::sync::mpsc::channel();
+    thread::spawn(move || done.send(scenario()));
+    finished.recv_timeout(patience).unwrap_or_else(|_| {
+        panic!("still running after {patience:?}: a lost wake-up or a timer that never fired")
+    })
+}
+
+/// A small deterministic generator (xorshift64*), so a failing round can
+/// be run again.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+    }
+}
+
+/// Four servers each take a command, spin a little, sleep 0–300 µs and
+/// reply; `block_on` sends 1–4 commands a round and awaits the replies.
+/// Timers are registered from every worker while others go to sleep in
+/// the reactor or on their condvars: the shape that once lost a timer
+/// (issue 9: a timer registered while the driver computed its timeout).
+fn sleepy_servers(workers: usize, rounds: u32, seed: u64) {
+    let runtime = multi_thread(workers);
+    runtime.block_on(async move {
+        let (reply, mut replies) = mpsc::unbounded_channel::<u32>();
+        let servers: Vec<_> = (0..4u64)
+            .map(|server| {
+                let (command, mut commands) = mpsc::unbounded_channel::<(u64, u64)>();
+                let reply = reply.clone();
+                task::spawn(async move {
+                    while let Some((spin, sleep)) = commands.recv().await {
+                        let until = Instant::now() + Duration::from_nanos(spin);
+                        while Instant::now() < until {
+                            std::hint::spin_loop();
+                        }
+                        time::sleep(Duration::from_nanos(sleep)).await;
+                        reply.send(u32::try_from(server).unwrap()).unwrap();
+                    }
+                });
+                command
+            })
+            .collect();
+        let mut rng = Rng(seed | 1);
+        for _ in 0..rounds {
+            let count = 1 + rng.below(4) as usize;
+            for command in &servers[..count] {
+                let spin = rng.below(40_000);
+                let sleep = if rng.below(8) == 0 {
+                    0
+                } else {
+                    1_000 + rng.below(299_000)
+                };
+                command.send((spin, sleep)).unwrap();
+            }
+            for _ in 0..count {
+                replies.recv().await.unwrap();
+            }
+        }
+    });
+}
+
+#[test]
+fn timers_registered_while_a_worker_parks_are_never_lost_on_two_workers() {
+    within(Duration::from_secs(60), || sleepy_servers(2, 5_000, 2));
+}
+
+#[test]
+fn timers_registered_while_a_worker_parks_are_never_lost_on_four_workers() {
+    within(Duration::from_secs(60), || sleepy_servers(4, 5_000, 4));
+}

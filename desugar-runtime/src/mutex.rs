@@ -4,7 +4,9 @@
 //! locks, and the data behind each is valid between any two operations, so
 //! a poisoned lock is used as it is.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
+
+use crate::loom::{Mutex, MutexGuard};
 
 /// Locks `mutex`, through poisoning.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

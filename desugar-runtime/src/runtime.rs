@@ -8,7 +8,9 @@
 use std::future::Future;
 use std::io;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::loom::Mutex;
 
 use crate::mutex::lock;
 use crate::scheduler::multi_thread::Workers;

@@ -1,7 +1,7 @@
 //! Waker slots: where a leaf future keeps the waker of the task waiting on
 //! it (a channel's receiver, a socket's direction, a `JoinHandle`).
 
-use std::sync::Mutex;
+use crate::loom::Mutex;
 use std::task::Waker;
 
 use crate::mutex::lock;

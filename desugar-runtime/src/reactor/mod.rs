@@ -11,22 +11,25 @@
 //! - **Waking the loop.** A `mio::Waker` (an eventfd registered with the
 //!   same poll) wakes `epoll_wait` from other threads. To save that system
 //!   call when the loop is busy anyway, it is made only while the loop is
-//!   parked: the loop sets `parked` before it checks for work one last
-//!   time, and a wake that sees `parked` clears it and makes the call.
+//!   parked, in the order [`parking`] explains.
 
+pub(crate) mod parking;
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
 
 use std::collections::HashMap;
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::loom::Mutex;
+use std::time::{Duration, Instant};
 
 use mio::event::Source;
 use mio::{Events, Interest, Poll, Registry, Token};
 
 use crate::mutex::lock;
+use parking::{Decision, ParkFlag};
 use scheduled_io::{ERROR, READ_CLOSED, READABLE, ScheduledIo, WRITABLE, WRITE_CLOSED};
 
 /// The token of the reactor's own `mio::Waker`.
@@ -37,7 +40,7 @@ pub(crate) struct Reactor {
     events: Mutex<Events>,
     registry: Registry,
     waker: mio::Waker,
-    parked: AtomicBool,
+    parked: ParkFlag,
     sources: Mutex<HashMap<usize, Arc<ScheduledIo>>>,
     /// How many sources are registered, read by the loop every tick
     /// without taking the `sources` lock.
@@ -55,7 +58,7 @@ impl Reactor {
             events: Mutex::new(Events::with_capacity(1024)),
             registry,
             waker,
-            parked: AtomicBool::new(false),
+            parked: ParkFlag::new(),
             sources: Mutex::new(HashMap::new()),
             registered: AtomicUsize::new(0),
             next_token: AtomicUsize::new(0),
@@ -93,26 +96,38 @@ impl Reactor {
         self.registry.deregister(source)
     }
 
-    /// The loop is about to park: wakes from now on must interrupt it.
-    pub(crate) fn prepare_park(&self) {
-        self.parked.store(true, Ordering::SeqCst);
+    /// The loop has nothing to run, as far as it knows: it marks itself
+    /// parked, asks again whether it is `busy`, reads its nearest
+    /// deadline, and unless either says not to, waits for an event, a
+    /// wake-up or that deadline ([`parking`]: news that comes after the
+    /// mark wakes it).
+    pub(crate) fn park_idle(
+        &self,
+        busy: impl FnOnce() -> bool,
+        next_deadline: impl FnOnce() -> Option<Instant>,
+    ) -> io::Result<()> {
+        match self.parked.prepare(busy, next_deadline) {
+            Decision::StayAwake => Ok(()),
+            Decision::Wait(timeout) => self.park(timeout),
+        }
     }
 
-    /// The loop found work after `prepare_park` after all.
-    pub(crate) fn cancel_park(&self) {
-        self.parked.store(false, Ordering::SeqCst);
+    /// Collects and dispatches the events that are ready, without waiting
+    /// (a busy loop's look at its sockets).
+    pub(crate) fn poll_events(&self) -> io::Result<()> {
+        self.park(Some(Duration::ZERO))
     }
 
     /// Waits for events (at most `timeout`; `None`: for ever) and
     /// dispatches them. `Some(ZERO)` only collects what is ready.
-    pub(crate) fn park(&self, timeout: Option<Duration>) -> io::Result<()> {
+    fn park(&self, timeout: Option<Duration>) -> io::Result<()> {
         let mut poll = lock(&self.poll);
         let mut events = lock(&self.events);
         let result = match poll.poll(&mut events, timeout) {
             Err(error) if error.kind() == io::ErrorKind::Interrupted => Ok(()),
             other => other,
         };
-        self.parked.store(false, Ordering::SeqCst);
+        self.parked.resume();
         result?;
         if events.is_empty() {
             return Ok(()); // a timeout, or a busy loop's look: nothing to dispatch
@@ -146,10 +161,12 @@ impl Reactor {
         Ok(())
     }
 
-    /// Wakes the loop if it is parked (from any thread).
+    /// Wakes the loop if it is parked (from any thread). Call it after
+    /// publishing the news the loop must see, as [`parking`] says: under a
+    /// lock the loop's look takes, or in an atomic followed by a `SeqCst`
+    /// fence.
     pub(crate) fn unpark(&self) {
-        // A load first: the common case (the loop is busy) writes nothing.
-        if self.parked.load(Ordering::SeqCst) && self.parked.swap(false, Ordering::SeqCst) {
+        if self.parked.unpark() {
             // Failing to write the eventfd leaves the loop parked until its
             // timeout or an event; there is no one to report it to.
             let _ = self.waker.wake();

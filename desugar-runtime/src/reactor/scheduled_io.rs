@@ -11,7 +11,7 @@
 //! every event: clearing is a compare-and-swap against the tick the
 //! operation saw, so a newer event survives it (Tokio does the same).
 
-use std::sync::Mutex;
+use crate::loom::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 

@@ -40,10 +40,12 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, Ordering, fence};
+use std::sync::{Arc, Weak};
+
+use crate::loom::Mutex;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::context::{self, Enter};
 use super::{Handle, IdHash, Order};
@@ -165,6 +167,10 @@ impl Wake for MainWaker {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::Release);
+        // The loop reads `woken` after marking itself parked and a fence:
+        // with this one, either it sees `woken` or `unpark` sees it parked
+        // (`reactor::parking`).
+        fence(Ordering::SeqCst);
         if let Some(handle) = self.handle.upgrade() {
             handle.reactor.unpark();
         }
@@ -208,21 +214,20 @@ pub(crate) fn block_on<F: Future>(handle: &Arc<Handle>, future: F) -> F::Output 
         }
         // Timers that are due wake their tasks, every time round, so that a
         // busy runtime still fires them on time.
-        let next_timer = handle.timers.fire(Instant::now());
-        handle.reactor.prepare_park();
-        let idle = queue.is_empty() && !main.woken.load(Ordering::Acquire);
-        let timeout = if idle {
+        handle.timers.fire(Instant::now());
+        let busy = || !queue.is_empty() || main.woken.load(Ordering::Acquire);
+        let waited = if !busy() {
             // Until the nearest timer, an I/O event, or a wake-up.
-            next_timer.map(|deadline| deadline.saturating_duration_since(Instant::now()))
-        } else {
-            handle.reactor.cancel_park();
+            handle
+                .reactor
+                .park_idle(busy, || handle.timers.next_deadline())
+        } else if handle.reactor.has_sources() {
             // Busy: only collect the I/O events that are already there.
-            if !handle.reactor.has_sources() {
-                continue;
-            }
-            Some(Duration::ZERO)
+            handle.reactor.poll_events()
+        } else {
+            Ok(())
         };
-        if let Err(error) = handle.reactor.park(timeout) {
+        if let Err(error) = waited {
             panic!("the reactor failed to wait for events: {error}");
         }
     }

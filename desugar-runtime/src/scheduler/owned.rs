@@ -14,7 +14,9 @@
 //! shutdown is either drained or refused, never forgotten.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::loom::Mutex;
 
 use super::IdHash;
 use crate::mutex::lock;

@@ -33,7 +33,9 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+
+use crate::loom::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use super::{lock, store_waker};

@@ -18,7 +18,9 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::loom::Mutex;
 use std::task::{Context, Poll, Waker};
 
 use super::{lock, store_waker};

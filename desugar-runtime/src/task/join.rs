@@ -15,7 +15,9 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::loom::Mutex;
 use std::task::{Context, Poll, Waker};
 
 use super::header::Header;

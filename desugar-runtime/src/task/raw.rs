@@ -32,7 +32,9 @@
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::loom::Mutex;
 use std::task::{Context, Poll, Wake, Waker};
 
 use super::header::Header;

@@ -20,10 +20,10 @@
 //! `O(log n)` per timer instead of `O(1)`; the benchmarks say what it
 //! costs.)
 
+use crate::loom::Mutex;
 use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::Mutex;
 use std::task::Waker;
 use std::time::Instant;
 
@@ -123,16 +123,23 @@ impl Timers {
         }
     }
 
-    /// Wakes every timer due at `now`; returns the next deadline.
-    pub(crate) fn fire(&self, now: Instant) -> Option<Instant> {
+    /// Wakes every timer due at `now`.
+    pub(crate) fn fire(&self, now: Instant) {
         let mut due = Vec::new();
-        let next = self
-            .shards
-            .iter()
-            .filter_map(|shard| lock(shard).take_due(now, &mut due))
-            .min();
+        for shard in &self.shards {
+            lock(shard).take_due(now, &mut due);
+        }
         due.into_iter().for_each(Waker::wake);
-        next
+    }
+
+    /// The nearest deadline, without firing anything: what a loop about
+    /// to park reads after it marked itself parked (`reactor::parking`).
+    /// It may be a timer dropped since, which only wakes the loop early.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.shards
+            .iter()
+            .filter_map(|shard| lock(shard).heap.peek().map(|Reverse((at, _, _))| *at))
+            .min()
     }
 }
 
@@ -165,16 +172,16 @@ impl Shard {
         entry.timer.take().map(|(_, waker)| waker)
     }
 
-    /// Moves the wakers of the timers due at `now` to `due`; returns the
-    /// next deadline.
-    fn take_due(&mut self, now: Instant, due: &mut Vec<Waker>) -> Option<Instant> {
-        loop {
-            let &Reverse((deadline, slot, generation)) = self.heap.peek()?;
+    /// Moves the wakers of the timers due at `now` to `due`, dropping the
+    /// heap entries of timers that went as they come up, so that the top
+    /// is then a live timer.
+    fn take_due(&mut self, now: Instant, due: &mut Vec<Waker>) {
+        while let Some(&Reverse((deadline, slot, generation))) = self.heap.peek() {
             let entry = &self.slots[slot as usize];
             let live = entry.generation == generation
                 && entry.timer.as_ref().is_some_and(|(at, _)| *at == deadline);
             if live && deadline > now {
-                return Some(deadline);
+                return;
             }
             // Due, or deregistered, or moved to another deadline.
             self.heap.pop();
@@ -195,15 +202,17 @@ mod tests {
         let timers = Timers::new(1);
         let now = Instant::now();
         let (first, _) = timers.register(None, now, Waker::noop());
-        assert_eq!(timers.fire(now), None, "fired, and its slot freed");
+        timers.fire(now);
+        assert_eq!(timers.next_deadline(), None, "fired, and its slot freed");
         let later = now + Duration::from_secs(1);
         let (second, _) = timers.register(None, later, Waker::noop());
         assert_eq!(second.slot, first.slot, "the slot is reused");
         timers.deregister(first);
         let (again, _) = timers.register(Some(first), later, Waker::noop());
         assert_ne!(again, first, "a stale id registers a new timer");
+        timers.fire(now);
         assert_eq!(
-            timers.fire(now),
+            timers.next_deadline(),
             Some(later),
             "the second timer is still there"
         );
@@ -219,8 +228,9 @@ mod tests {
         let (same, earliest) = timers.register(Some(id), later, Waker::noop());
         assert_eq!(same, id);
         assert!(!earliest, "the old entry, earlier, is still at the top");
+        timers.fire(now);
         assert_eq!(
-            timers.fire(now),
+            timers.next_deadline(),
             Some(later),
             "not fired at the old deadline"
         );

@@ -24,8 +24,10 @@
 //! Waking a worker sets its `notified` flag, then interrupts whichever of
 //! the two it waits in.
 
+use std::sync::PoisonError;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
-use std::sync::{Condvar, Mutex, PoisonError};
+
+use crate::loom::{Condvar, Mutex};
 
 use crate::mutex::lock;
 use crate::reactor::Reactor;
@@ -149,6 +151,10 @@ impl Idle {
     fn unpark(&self, index: usize, reactor: &Reactor) {
         let parker = &self.parkers[index];
         parker.notified.store(true, Ordering::SeqCst);
+        // A worker about to wait in the reactor says so, marks the reactor
+        // parked, fences, then reads `notified`: with this fence, either it
+        // sees the flag or this sees it there (`reactor::parking`).
+        fence(Ordering::SeqCst);
         if self.driver_owner.load(Ordering::SeqCst) == index {
             reactor.unpark();
         }
@@ -170,17 +176,16 @@ impl Idle {
         }
     }
 
-    /// Worker `index` is about to wait in the reactor: a wake must
-    /// interrupt that wait. Returns whether it was woken already (then it
-    /// must not wait).
-    pub(super) fn enter_driver(&self, index: usize, reactor: &Reactor) -> bool {
+    /// Worker `index` is about to wait in the reactor: from now on, waking
+    /// it interrupts that wait.
+    pub(super) fn enter_driver(&self, index: usize) {
         self.driver_owner.store(index, Ordering::SeqCst);
-        reactor.prepare_park();
-        if self.parkers[index].notified.swap(false, Ordering::SeqCst) {
-            reactor.cancel_park();
-            return true;
-        }
-        false
+    }
+
+    /// Whether worker `index` was woken (then it must not wait), read
+    /// after `enter_driver` and the reactor's mark.
+    pub(super) fn take_notified(&self, index: usize) -> bool {
+        self.parkers[index].notified.swap(false, Ordering::SeqCst)
     }
 
     /// Worker `index` is done waiting in the reactor.

@@ -40,7 +40,9 @@ mod idle;
 mod worker;
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::loom::Mutex;
 
 use crossbeam_deque::{Injector, Steal, Stealer};
 

@@ -22,7 +22,7 @@ use std::cell::{Cell, RefCell};
 use std::ptr;
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::{Queues, retry};
 use crate::mutex::lock;
@@ -257,7 +257,7 @@ impl<'a> Worker<'a> {
         if let Ok(_driver) = self.queues.driver.try_lock() {
             self.handle.timers.fire(Instant::now());
             if self.handle.reactor.has_sources()
-                && let Err(error) = self.handle.reactor.park(Some(Duration::ZERO))
+                && let Err(error) = self.handle.reactor.poll_events()
             {
                 panic!("the reactor failed to collect events: {error}");
             }
@@ -284,20 +284,19 @@ impl<'a> Worker<'a> {
     /// that are due. The caller holds the driver lock.
     fn wait_in_reactor(&self) {
         let (handle, idle) = (self.handle, &self.queues.idle);
-        let next_timer = handle.timers.fire(Instant::now());
-        let woken = idle.enter_driver(self.index, &handle.reactor);
-        if !woken {
-            if !with_local(Local::is_empty) {
-                // The timers just fired queued tasks here. (A task pushed
-                // elsewhere meanwhile is a searcher's, or wakes us.)
-                handle.reactor.cancel_park();
-            } else {
-                let timeout =
-                    next_timer.map(|deadline| deadline.saturating_duration_since(Instant::now()));
-                if let Err(error) = handle.reactor.park(timeout) {
-                    panic!("the reactor failed to wait for events: {error}");
-                }
-            }
+        // Fired before the reactor is marked parked, so that their wakes
+        // cost no eventfd write.
+        handle.timers.fire(Instant::now());
+        idle.enter_driver(self.index);
+        // Read after the mark: woken meanwhile, or the timers just fired
+        // queued tasks here. (A task pushed elsewhere meanwhile is a
+        // searcher's, or wakes us.)
+        let busy = || idle.take_notified(self.index) || !with_local(Local::is_empty);
+        if let Err(error) = handle
+            .reactor
+            .park_idle(busy, || handle.timers.next_deadline())
+        {
+            panic!("the reactor failed to wait for events: {error}");
         }
         idle.leave_driver(self.index);
         handle.timers.fire(Instant::now());
