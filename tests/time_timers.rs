@@ -2,13 +2,15 @@
 
 mod rt_support;
 
-use std::future::pending;
+use std::future::{Future, pending};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use desugar::runtime::sync::{mpsc, oneshot};
-use desugar::runtime::{Builder, task, time};
+use desugar::runtime::{Builder, Runtime, task, time};
 use rt_support::{panic_message, runtime};
 
 #[test]
@@ -51,6 +53,66 @@ fn timeout_gives_the_output_in_time_and_elapsed_after() {
     assert_eq!(quick, Ok(3));
     let slow = runtime.block_on(time::timeout(Duration::from_millis(5), pending::<()>()));
     assert_eq!(slow.unwrap_err().to_string(), "deadline has elapsed");
+}
+
+/// Polls `inner`, and the first time it is pending, keeps the thread
+/// busy until `until`: a stall (a preempted thread, a slow neighbour task)
+/// between `inner`'s look at the clock and whatever is polled after it.
+struct StallAfter<F> {
+    inner: Pin<Box<F>>,
+    until: Option<Instant>,
+}
+
+impl<F: Future> Future for StallAfter<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let poll = self.inner.as_mut().poll(cx);
+        if poll.is_pending()
+            && let Some(until) = self.until.take()
+        {
+            while Instant::now() < until {
+                std::hint::spin_loop();
+            }
+        }
+        poll
+    }
+}
+
+/// `timeout(limit, sleep(inner))` with a stall after the inner sleep's
+/// first poll that carries the clock past both deadlines.
+fn timeout_of_a_sleep_after_a_stall(runtime: &Runtime, inner: Duration, limit: Duration) {
+    let result = runtime.block_on(runtime.spawn(async move {
+        let sleep = time::sleep(inner);
+        let until = sleep.deadline().max(Instant::now() + limit) + Duration::from_millis(5);
+        let stalled = StallAfter {
+            inner: Box::pin(sleep),
+            until: Some(until),
+        };
+        time::timeout(limit, stalled).await
+    }));
+    assert_eq!(
+        result.unwrap(),
+        Ok(()),
+        "the inner sleep ({inner:?}) was due no later than the timeout ({limit:?})"
+    );
+}
+
+#[test]
+fn a_future_due_no_later_than_its_timeout_wins_however_late_it_is_polled() {
+    let runtimes = [
+        runtime(),
+        Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap(),
+    ];
+    for runtime in &runtimes {
+        let ms = Duration::from_millis;
+        timeout_of_a_sleep_after_a_stall(runtime, ms(2), ms(2));
+        timeout_of_a_sleep_after_a_stall(runtime, ms(1), ms(3));
+        timeout_of_a_sleep_after_a_stall(runtime, Duration::ZERO, ms(1));
+    }
 }
 
 #[test]

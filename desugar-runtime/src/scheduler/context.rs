@@ -2,12 +2,15 @@
 //! that `task::spawn`, `time::sleep` and sockets find their runtime by.
 //!
 //! It is set inside `Runtime::block_on` (either flavor) and on the worker
-//! threads of a multi-thread runtime, for as long as they run.
+//! threads of a multi-thread runtime, for as long as they run. Inside it,
+//! each poll of a task has a context of its own too ([`poll_scope`]).
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::Handle;
+use crate::coop;
+use crate::time::clock;
 
 thread_local! {
     /// The runtime this thread runs, if any.
@@ -60,4 +63,11 @@ impl Drop for Enter {
         let handle = CURRENT.with(|current| current.replace(self.previous.take()));
         drop(handle);
     }
+}
+
+/// Runs `f`, one poll of a task or of `block_on`'s future, in that poll's
+/// own context: a coop budget of `budget` units, and a clock of its own
+/// (`time::clock`).
+pub(crate) fn poll_scope<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
+    coop::with_budget(budget, || clock::with_clock(f))
 }

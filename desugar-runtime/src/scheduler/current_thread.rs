@@ -49,7 +49,6 @@ use std::time::Instant;
 
 use super::context::{self, Enter};
 use super::{Handle, IdHash, Order};
-use crate::coop;
 use crate::mutex::lock;
 use crate::task::cell::TaskCell;
 use crate::task::header::Header;
@@ -136,8 +135,8 @@ impl LocalTasks {
         let Some(task) = self.tasks.get_mut(&id) else {
             return true; // from an earlier `block_on` call, dropped with it
         };
-        let done =
-            header.is_aborted() || coop::with_budget(budget, || task.as_mut().poll(cx)).is_ready();
+        let done = header.is_aborted()
+            || context::poll_scope(budget, || task.as_mut().poll(cx)).is_ready();
         if done {
             // Finished, or aborted: dropping an unfinished future reports
             // "cancelled" to the handle.
@@ -194,7 +193,7 @@ pub(crate) fn block_on<F: Future>(handle: &Arc<Handle>, future: F) -> F::Output 
     loop {
         if main.woken.swap(false, Ordering::AcqRel) {
             let mut cx = Context::from_waker(&main_waker);
-            let poll = coop::with_budget(handle.budget(), || future.as_mut().poll(&mut cx));
+            let poll = context::poll_scope(handle.budget(), || future.as_mut().poll(&mut cx));
             if let Poll::Ready(output) = poll {
                 return output;
             }

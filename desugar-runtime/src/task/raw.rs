@@ -39,9 +39,9 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use super::header::Header;
 use super::join::{JoinError, JoinState};
-use crate::coop;
 use crate::mutex::lock;
 use crate::scheduler::Order;
+use crate::scheduler::context;
 
 /// What the scheduler can do with any task.
 pub(crate) trait Runnable: Send + Sync + 'static {
@@ -176,7 +176,7 @@ where
             // place (`Slot::clear`, or with the task).
             let future = unsafe { Pin::new_unchecked(future) };
             let polled = catch_unwind(AssertUnwindSafe(|| {
-                coop::with_budget(budget, || future.poll(cx))
+                context::poll_scope(budget, || future.poll(cx))
             }));
             match polled {
                 Ok(Poll::Pending) => return Polled::Pending,

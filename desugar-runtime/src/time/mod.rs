@@ -18,6 +18,7 @@
 //! assert!(started.elapsed() >= Duration::from_millis(10));
 //! ```
 
+pub(crate) mod clock;
 pub(crate) mod driver;
 
 use std::fmt;
@@ -34,13 +35,15 @@ use driver::TimerId;
 /// Waits until `duration` has passed.
 ///
 /// The timer belongs to the runtime that first polls the future (so it may
-/// be made anywhere, and passed to `block_on`).
+/// be made anywhere, and passed to `block_on`). Made inside a task, it
+/// counts from the time of the task's current poll, which every timer of
+/// that poll shares (`time::clock`).
 ///
 /// # Panics
 ///
 /// When polled before its deadline outside a runtime's `block_on`.
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(Instant::now() + duration)
+    sleep_until(clock::now() + duration)
 }
 
 /// Waits until `deadline`; see [`sleep`].
@@ -65,9 +68,10 @@ impl Sleep {
         self.deadline
     }
 
-    /// Whether the deadline has passed.
+    /// Whether the deadline has passed (as the current poll sees the
+    /// time, inside a task).
     pub fn is_elapsed(&self) -> bool {
-        Instant::now() >= self.deadline
+        clock::now() >= self.deadline
     }
 
     /// Moves the deadline, as if this were a new `sleep_until(deadline)`.
@@ -143,6 +147,10 @@ impl std::error::Error for Elapsed {}
 
 /// Runs `future` for at most `duration`: its output, or [`Elapsed`] (and
 /// the future is dropped, cancelled, when the timeout is).
+///
+/// `future` is polled first, and every timer of one poll reads the same
+/// time, so a future that waits on a timer due no later than the timeout
+/// always wins, however late the task is polled.
 ///
 /// # Panics
 ///
@@ -224,7 +232,7 @@ pub fn interval(period: Duration) -> Interval {
         !period.is_zero(),
         "`time::interval` needs a period above zero"
     );
-    let now = Instant::now();
+    let now = clock::now();
     Interval {
         period,
         sleep: sleep_until(now),

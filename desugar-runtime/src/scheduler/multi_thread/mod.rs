@@ -46,9 +46,8 @@ use crate::loom::Mutex;
 
 use crossbeam_deque::{Injector, Steal, Stealer};
 
-use super::context::Enter;
+use super::context::{self, Enter};
 use super::{Handle, Order};
-use crate::coop;
 use crate::task::raw::TaskRef;
 use idle::Idle;
 use worker::Pushed;
@@ -140,7 +139,7 @@ pub(crate) fn block_on<F: Future>(handle: &Arc<Handle>, future: F) -> F::Output 
     let budget = handle.budget();
     let mut future = std::pin::pin!(future);
     crate::block_on(std::future::poll_fn(|cx| {
-        coop::with_budget(budget, || future.as_mut().poll(cx))
+        context::poll_scope(budget, || future.as_mut().poll(cx))
     }))
 }
 
