@@ -3,14 +3,17 @@
 
 mod rt_support;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::Duration;
 
-use desugar::runtime::sync::mpsc::{self, TryRecvError, TrySendError};
+use desugar::runtime::sync::mpsc::{self, SendError, TryRecvError, TrySendError};
 use desugar::runtime::sync::oneshot;
-use desugar::runtime::task;
+use desugar::runtime::{Builder, Runtime, task};
 use rt_support::{DropCounter, runtime};
 
 #[test]
@@ -185,4 +188,211 @@ fn a_ring_of_bounded_channels_passes_a_token_round() {
     });
     // Each round the token passes the TASKS - 1 forwarding tasks, each adding one.
     assert_eq!(total, (TASKS - 1) * ROUNDS);
+}
+
+/// A waker that counts its wake-ups.
+#[derive(Default)]
+struct Counting(AtomicUsize);
+
+impl Wake for Counting {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl Counting {
+    fn new() -> (Arc<Counting>, Waker) {
+        let count = Arc::new(Counting::default());
+        (Arc::clone(&count), Waker::from(count))
+    }
+
+    fn wakes(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Polls `future` once, by hand, with `waker`.
+fn poll_with<F: Future + ?Sized>(future: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(waker))
+}
+
+type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError<usize>>> + 'a>>;
+
+#[test]
+fn a_send_polled_again_and_again_is_woken_once_for_one_free_slot() {
+    let (tx, mut rx) = mpsc::channel(1);
+    tx.try_send(0).unwrap();
+    let (count, waker) = Counting::new();
+    let mut send = Box::pin(tx.send(1));
+    for _ in 0..1_000 {
+        assert!(poll_with(send.as_mut(), &waker).is_pending());
+    }
+    assert_eq!(rx.try_recv(), Ok(0));
+    assert_eq!(count.wakes(), 1, "one place in line, one wake-up");
+    assert_eq!(poll_with(send.as_mut(), &waker), Poll::Ready(Ok(())));
+}
+
+#[test]
+fn each_freed_slot_wakes_exactly_the_oldest_waiting_send() {
+    let (tx, mut rx) = mpsc::channel::<usize>(2);
+    tx.try_send(100).unwrap();
+    tx.try_send(101).unwrap();
+    let mut sends: Vec<(Arc<Counting>, Waker, SendFuture<'_>)> = (0..5)
+        .map(|n| {
+            let (count, waker) = Counting::new();
+            (count, waker, Box::pin(tx.send(n)) as SendFuture<'_>)
+        })
+        .collect();
+    for (_, waker, send) in &mut sends {
+        assert!(poll_with(send.as_mut(), waker).is_pending());
+    }
+    assert_eq!(rx.try_recv(), Ok(100));
+    assert_eq!(rx.try_recv(), Ok(101));
+    let wakes: Vec<_> = sends.iter().map(|(count, _, _)| count.wakes()).collect();
+    assert_eq!(wakes, [1, 1, 0, 0, 0], "two slots, the two oldest sends");
+    // Polled out of order, each woken send still has its slot.
+    for n in [1, 0] {
+        let (_, waker, send) = &mut sends[n];
+        assert_eq!(poll_with(send.as_mut(), waker), Poll::Ready(Ok(())));
+    }
+    let (_, waker, send) = &mut sends[2];
+    assert!(poll_with(send.as_mut(), waker).is_pending());
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(rx.try_recv(), Ok(0));
+}
+
+#[test]
+fn no_send_takes_a_slot_handed_to_one_in_line() {
+    let (tx, mut rx) = mpsc::channel(1);
+    tx.try_send(0).unwrap();
+    let (count, waker) = Counting::new();
+    let mut waiting = Box::pin(tx.send(1));
+    assert!(poll_with(waiting.as_mut(), &waker).is_pending());
+    assert_eq!(rx.try_recv(), Ok(0));
+    assert!(
+        matches!(tx.try_send(2), Err(TrySendError::Full(2))),
+        "the freed slot is reserved for the send in line"
+    );
+    let mut newcomer = Box::pin(tx.send(3));
+    assert!(poll_with(newcomer.as_mut(), Waker::noop()).is_pending());
+    assert_eq!(count.wakes(), 1);
+    assert_eq!(poll_with(waiting.as_mut(), &waker), Poll::Ready(Ok(())));
+    assert_eq!(rx.try_recv(), Ok(1));
+}
+
+#[test]
+fn a_cancelled_send_does_not_swallow_the_wake_up_of_its_slot() {
+    let (tx, mut rx) = mpsc::channel(1);
+    tx.try_send(0).unwrap();
+    let (first_count, first_waker) = Counting::new();
+    let (second_count, second_waker) = Counting::new();
+    let mut first = Box::pin(tx.send(1));
+    let mut second = Box::pin(tx.send(2));
+    assert!(poll_with(first.as_mut(), &first_waker).is_pending());
+    assert!(poll_with(second.as_mut(), &second_waker).is_pending());
+    assert_eq!(rx.try_recv(), Ok(0));
+    assert_eq!((first_count.wakes(), second_count.wakes()), (1, 0));
+    drop(first); // woken, then cancelled before it sent
+    assert_eq!(second_count.wakes(), 1, "the slot goes to the next in line");
+    assert_eq!(
+        poll_with(second.as_mut(), &second_waker),
+        Poll::Ready(Ok(()))
+    );
+    assert_eq!(rx.try_recv(), Ok(2));
+}
+
+/// Wakes by recording its index in a shared list.
+struct Recording(usize, Arc<Mutex<Vec<usize>>>);
+
+impl Wake for Recording {
+    fn wake(self: Arc<Self>) {
+        self.1.lock().unwrap().push(self.0);
+    }
+}
+
+#[test]
+fn sixty_four_sends_into_room_for_eight_are_served_in_arrival_order() {
+    let (tx, mut rx) = mpsc::channel::<usize>(8);
+    let woken = Arc::new(Mutex::new(Vec::new()));
+    let wakers: Vec<Waker> = (0..64)
+        .map(|n| Waker::from(Arc::new(Recording(n, Arc::clone(&woken)))))
+        .collect();
+    let mut sends: Vec<SendFuture<'_>> = (0..64).map(|n| Box::pin(tx.send(n)) as _).collect();
+    for (n, send) in sends.iter_mut().enumerate() {
+        let poll = poll_with(send.as_mut(), &wakers[n]);
+        assert_eq!(poll.is_ready(), n < 8, "send {n}");
+    }
+    let (mut received, mut served) = (Vec::new(), Vec::new());
+    while received.len() < 64 {
+        received.push(rx.try_recv().unwrap());
+        // Each value received frees one slot: the oldest waiting send is
+        // woken, and has it.
+        let now_woken: Vec<usize> = std::mem::take(&mut *woken.lock().unwrap());
+        assert!(now_woken.len() <= 1, "one wake-up per slot: {now_woken:?}");
+        for n in now_woken {
+            assert_eq!(
+                poll_with(sends[n].as_mut(), &wakers[n]),
+                Poll::Ready(Ok(()))
+            );
+            served.push(n);
+        }
+    }
+    assert_eq!(served, (8..64).collect::<Vec<_>>());
+    assert_eq!(received, (0..64).collect::<Vec<_>>());
+}
+
+/// 64 producer tasks, each started once the one before has sent or taken
+/// its place in line, into a channel with room for 8; the values in the
+/// order received.
+fn producers_into_a_small_buffer(runtime: &Runtime) -> Vec<usize> {
+    runtime.block_on(async {
+        let (tx, mut rx) = mpsc::channel(8);
+        for n in 0..64 {
+            let arrived = Arc::new(AtomicBool::new(false));
+            let (tx, has_arrived) = (tx.clone(), Arc::clone(&arrived));
+            task::spawn(async move {
+                let mut send = Box::pin(tx.send(n));
+                std::future::poll_fn(|cx| {
+                    let poll = send.as_mut().poll(cx);
+                    has_arrived.store(true, Ordering::SeqCst);
+                    poll
+                })
+                .await
+                .unwrap();
+            });
+            while !arrived.load(Ordering::SeqCst) {
+                task::yield_now().await;
+            }
+        }
+        drop(tx);
+        let mut order = Vec::new();
+        while let Some(n) = rx.recv().await {
+            order.push(n);
+        }
+        order
+    })
+}
+
+#[test]
+fn producer_tasks_into_room_for_eight_are_served_in_arrival_order_on_one_thread() {
+    let runtime = runtime();
+    for _ in 0..20 {
+        let order = producers_into_a_small_buffer(&runtime);
+        assert_eq!(order, (0..64).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn producer_tasks_into_room_for_eight_all_get_through_on_two_workers() {
+    // Slots go out in arrival order here too, but the woken producers run
+    // on two threads at once, so their values may land a place apart.
+    let runtime = Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    for _ in 0..20 {
+        let mut order = producers_into_a_small_buffer(&runtime);
+        order.sort_unstable();
+        assert_eq!(order, (0..64).collect::<Vec<_>>());
+    }
 }

@@ -2,12 +2,27 @@
 //! waits while the buffer is full) and [`unbounded_channel`].
 //!
 //! One state behind a `Mutex`: the queued values, the count of live
-//! senders, whether the receiver is gone, the receiver's waker and the
-//! wakers of the senders waiting for room. A receive that takes a value
-//! wakes every waiting sender (each tries again; one that finds the buffer
-//! full again waits again), so no wake-up is lost when a woken sender is
-//! dropped instead of sending. The receiver sees `None` once every sender is
+//! senders, whether the receiver is gone, the receiver's waker, and the
+//! sends waiting for room. The receiver sees `None` once every sender is
 //! gone and the buffer is empty.
+//!
+//! # Waiting for room, first come first served
+//!
+//! A bounded send that finds the buffer full takes a ticket and waits in
+//! line (`waiting`: one entry per send, its waker replaced, not added to,
+//! when it is polled again). Room is never left free while anyone waits:
+//!
+//! 1. A receive that frees a slot hands it to the oldest waiting send,
+//!    *reserved* (`reserved` counts such slots), and wakes that send
+//!    alone: one wake-up per freed slot.
+//! 2. The woken send finds its ticket gone from the line and uses its
+//!    reservation. A newcomer, or `try_send`, sees no room meanwhile, so
+//!    it cannot take the slot first.
+//! 3. A waiting send that is dropped (cancelled) leaves the line; one that
+//!    was dropped after its slot was reserved hands the slot on to the
+//!    next in line, so a cancelled send never swallows a wake-up.
+//!
+//! This is what Tokio's fair semaphore does for its bounded channel.
 //!
 //! # Examples
 //!
@@ -33,13 +48,14 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-
-use crate::loom::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use super::{lock, store_waker};
 use crate::coop;
+use crate::loom::{Mutex, MutexGuard};
 
 struct Chan<T> {
     queue: VecDeque<T>,
@@ -48,7 +64,18 @@ struct Chan<T> {
     senders: usize,
     receiver_gone: bool,
     receiver: Option<Waker>,
-    waiting_senders: Vec<Waker>,
+    /// The bounded sends waiting for room, oldest (lowest ticket) first.
+    waiting: VecDeque<Waiting>,
+    /// Slots handed to woken sends that have not used them yet.
+    reserved: usize,
+    /// The ticket of the next send to wait.
+    next_ticket: u64,
+}
+
+/// A send in line for room.
+struct Waiting {
+    ticket: u64,
+    waker: Waker,
 }
 
 type Shared<T> = Arc<Mutex<Chan<T>>>;
@@ -60,8 +87,51 @@ fn new_chan<T>(capacity: Option<usize>) -> Shared<T> {
         senders: 1,
         receiver_gone: false,
         receiver: None,
-        waiting_senders: Vec::new(),
+        waiting: VecDeque::new(),
+        reserved: 0,
+        next_ticket: 0,
     }))
+}
+
+impl<T> Chan<T> {
+    /// Whether a send may take a slot now. Never while a send waits: room
+    /// is handed to the line as soon as it is made.
+    fn has_room(&self) -> bool {
+        self.capacity
+            .is_none_or(|capacity| self.queue.len() + self.reserved < capacity)
+    }
+
+    /// Puts a send in line; returns its ticket.
+    fn wait(&mut self, waker: &Waker) -> u64 {
+        debug_assert!(!self.has_room() || !self.waiting.is_empty());
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.waiting.push_back(Waiting {
+            ticket,
+            waker: waker.clone(),
+        });
+        ticket
+    }
+
+    /// Where the send with `ticket` stands in line; `None` once it was
+    /// given a slot (the line only ever loses its head that way, and a
+    /// send leaves it otherwise only by being dropped).
+    fn place(&self, ticket: u64) -> Option<usize> {
+        self.waiting
+            .binary_search_by_key(&ticket, |waiting| waiting.ticket)
+            .ok()
+    }
+
+    /// Hands a free slot, if there is one, to the oldest waiting send;
+    /// returns its waker, to be woken after unlocking.
+    fn grant(&mut self) -> Option<Waker> {
+        if !self.has_room() {
+            return None;
+        }
+        let next = self.waiting.pop_front()?;
+        self.reserved += 1;
+        Some(next.waker)
+    }
 }
 
 /// A bounded channel with room for `buffer` values.
@@ -172,27 +242,11 @@ impl<T> Sender<T> {
     ///
     /// [`SendError`] with the value, once the receiver is gone.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        let mut value = Some(value);
-        std::future::poll_fn(|cx| {
-            if coop::poll_proceed(cx).is_pending() {
-                return Poll::Pending;
-            }
-            let mut chan = lock(&self.chan);
-            let item = value.take().expect("polled after it sent");
-            if chan.receiver_gone {
-                return Poll::Ready(Err(SendError(item)));
-            }
-            if chan
-                .capacity
-                .is_some_and(|capacity| chan.queue.len() >= capacity)
-            {
-                value = Some(item);
-                chan.waiting_senders.push(cx.waker().clone());
-                return Poll::Pending;
-            }
-            push(chan, item);
-            Poll::Ready(Ok(()))
-        })
+        Sending {
+            chan: &self.chan,
+            value: Some(value),
+            ticket: None,
+        }
         .await
     }
 
@@ -206,10 +260,7 @@ impl<T> Sender<T> {
         if chan.receiver_gone {
             return Err(TrySendError::Closed(value));
         }
-        if chan
-            .capacity
-            .is_some_and(|capacity| chan.queue.len() >= capacity)
-        {
+        if !chan.has_room() {
             return Err(TrySendError::Full(value));
         }
         push(chan, value);
@@ -219,6 +270,85 @@ impl<T> Sender<T> {
     /// Whether the receiver is gone, so that sends fail.
     pub fn is_closed(&self) -> bool {
         lock(&self.chan).receiver_gone
+    }
+}
+
+/// The future of [`Sender::send`]: the value, and the send's place in
+/// line once it waits for room.
+struct Sending<'a, T> {
+    chan: &'a Shared<T>,
+    value: Option<T>,
+    /// Its ticket, while it waits or holds a reserved slot.
+    ticket: Option<u64>,
+}
+
+// Never pinned inside: the value is moved out, never polled in place.
+impl<T> Unpin for Sending<'_, T> {}
+
+impl<T> Future for Sending<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let this = &mut *self;
+        let mut chan = lock(this.chan);
+        if chan.receiver_gone {
+            // Nothing to reserve or hand on any more.
+            this.ticket = None;
+            let value = this.value.take().expect("polled after it sent");
+            return Poll::Ready(Err(SendError(value)));
+        }
+        match this.ticket.map(|ticket| (ticket, chan.place(ticket))) {
+            // Still in line: the newest waker only.
+            Some((_, Some(place))) => {
+                let waiting = &mut chan.waiting[place];
+                if !waiting.waker.will_wake(cx.waker()) {
+                    waiting.waker.clone_from(cx.waker());
+                }
+                return Poll::Pending;
+            }
+            // Its slot was reserved: use it.
+            Some((_, None)) => {
+                chan.reserved -= 1;
+                this.ticket = None;
+            }
+            None if chan.has_room() => {}
+            None => {
+                this.ticket = Some(chan.wait(cx.waker()));
+                return Poll::Pending;
+            }
+        }
+        push(chan, this.value.take().expect("polled after it sent"));
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T> Drop for Sending<'_, T> {
+    fn drop(&mut self) {
+        let Some(ticket) = self.ticket else {
+            return; // sent, failed, or never waited
+        };
+        let mut chan = lock(self.chan);
+        if chan.receiver_gone {
+            return; // the line was dissolved, and slots go to no one
+        }
+        let next = match chan.place(ticket) {
+            Some(place) => {
+                chan.waiting.remove(place);
+                None
+            }
+            // Dropped with a reserved slot: the next in line gets it.
+            None => {
+                chan.reserved -= 1;
+                chan.grant()
+            }
+        };
+        drop(chan);
+        if let Some(waker) = next {
+            waker.wake();
+        }
     }
 }
 
@@ -258,14 +388,18 @@ fn push<T>(mut chan: MutexGuard<'_, Chan<T>>, value: T) {
     }
 }
 
-/// Takes the next value, if any, and wakes the senders waiting for room.
-/// (Waking under the lock is fine: a waker only queues a task.)
-fn pop<T>(chan: &mut Chan<T>) -> Option<T> {
-    let value = chan.queue.pop_front()?;
-    std::mem::take(&mut chan.waiting_senders)
-        .into_iter()
-        .for_each(Waker::wake);
-    Some(value)
+/// Takes the next value and hands the slot it frees to the oldest waiting
+/// send, woken after unlocking; gives the lock back if nothing is queued.
+fn pop<T>(mut chan: MutexGuard<'_, Chan<T>>) -> Result<T, MutexGuard<'_, Chan<T>>> {
+    let Some(value) = chan.queue.pop_front() else {
+        return Err(chan);
+    };
+    let sender = chan.grant();
+    drop(chan);
+    if let Some(waker) = sender {
+        waker.wake();
+    }
+    Ok(value)
 }
 
 /// Counting senders: the receiver ends when the last one goes.
@@ -333,10 +467,10 @@ impl<T> Receiver<T> {
         if coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
-        let mut chan = lock(&self.chan);
-        if let Some(value) = pop(&mut chan) {
-            return Poll::Ready(Some(value));
-        }
+        let mut chan = match pop(lock(&self.chan)) {
+            Ok(value) => return Poll::Ready(Some(value)),
+            Err(chan) => chan,
+        };
         if chan.senders == 0 {
             return Poll::Ready(None);
         }
@@ -351,23 +485,22 @@ impl<T> Receiver<T> {
     /// [`TryRecvError::Empty`], or [`TryRecvError::Disconnected`] once every
     /// sender is gone and nothing is left.
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let mut chan = lock(&self.chan);
-        match pop(&mut chan) {
-            Some(value) => Ok(value),
-            None if chan.senders == 0 => Err(TryRecvError::Disconnected),
-            None => Err(TryRecvError::Empty),
+        match pop(lock(&self.chan)) {
+            Ok(value) => Ok(value),
+            Err(chan) if chan.senders == 0 => Err(TryRecvError::Disconnected),
+            Err(_) => Err(TryRecvError::Empty),
         }
     }
 
     /// Closes the channel: sends fail from now on; what is queued can still
     /// be received.
     pub fn close(&mut self) {
-        let senders = {
+        let waiting = {
             let mut chan = lock(&self.chan);
             chan.receiver_gone = true;
-            std::mem::take(&mut chan.waiting_senders)
+            std::mem::take(&mut chan.waiting)
         };
-        senders.into_iter().for_each(Waker::wake);
+        waiting.into_iter().for_each(|send| send.waker.wake());
     }
 }
 
@@ -423,3 +556,62 @@ macro_rules! debug_as {
 }
 
 debug_as!(Sender, UnboundedSender, Receiver, UnboundedReceiver);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    fn poll<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
+        future.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    fn line_length<T>(tx: &Sender<T>) -> usize {
+        lock(&tx.chan).waiting.len()
+    }
+
+    #[test]
+    fn a_send_polled_again_and_again_keeps_one_place_in_line() {
+        let (tx, _rx) = channel(1);
+        tx.try_send(0).unwrap();
+        let mut send = std::pin::pin!(tx.send(1));
+        for _ in 0..1_000 {
+            assert!(poll(send.as_mut()).is_pending());
+        }
+        assert_eq!(line_length(&tx), 1);
+    }
+
+    #[test]
+    fn a_cancelled_send_leaves_the_line_and_its_reserved_slot_to_the_next() {
+        let (tx, mut rx) = channel(1);
+        tx.try_send(0).unwrap();
+        let mut first = Box::pin(tx.send(1));
+        let mut second = Box::pin(tx.send(2));
+        let mut third = Box::pin(tx.send(3));
+        assert!(poll(first.as_mut()).is_pending());
+        assert!(poll(second.as_mut()).is_pending());
+        assert!(poll(third.as_mut()).is_pending());
+        drop(second); // waiting: leaves the line
+        assert_eq!(line_length(&tx), 2);
+        assert_eq!(rx.try_recv(), Ok(0)); // the slot is reserved for `first`
+        assert_eq!(lock(&tx.chan).reserved, 1);
+        drop(first); // ... which hands it on to `third`
+        assert_eq!(lock(&tx.chan).reserved, 1);
+        assert_eq!(line_length(&tx), 0);
+        assert_eq!(poll(third.as_mut()), Poll::Ready(Ok(())));
+        assert_eq!(lock(&tx.chan).reserved, 0);
+        assert_eq!(rx.try_recv(), Ok(3));
+    }
+
+    #[test]
+    fn a_send_dropped_after_the_receiver_closed_the_line_changes_nothing() {
+        let (tx, mut rx) = channel(1);
+        tx.try_send(0).unwrap();
+        let mut send = Box::pin(tx.send(1));
+        assert!(poll(send.as_mut()).is_pending());
+        rx.close();
+        drop(send);
+        assert_eq!(lock(&tx.chan).reserved, 0);
+        assert_eq!(rx.try_recv(), Ok(0));
+    }
+}
