@@ -374,6 +374,11 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
     fn __native_check<O, F: ::core::future::Future<Output = O>>(_: F) -> O {
         ::core::unreachable!()
     }
+    /// The type of a suspension where it stands in an expression: that of the awaited
+    /// output, as for a native `.await`. Never called: it follows the `continue`.
+    fn __suspended<F: ::core::future::IntoFuture>(_: *const F) -> F::Output {
+        ::core::unreachable!()
+    }
     __TailLenFuture::new(
         __TailLenState::Start,
         #[allow(
@@ -420,6 +425,7 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
                                         __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
                                     });
                                 continue '__poll;
+                                __suspended(&raw const __awaitee)
                             });
                     }
                     __TailLenStateProj::Await0(__awaitee) => {

@@ -96,6 +96,16 @@ pub(crate) fn generate(
         .collect();
     let frame_items = frame::items(&names, &name, &slot_types);
     let pinned_items = pinned::items(&names, analysis, &name);
+    // Only where a suspension kept its typed tail (see `resume::typed`).
+    let suspended = hidden("__suspended");
+    let suspended_item = if std::iter::once(&start)
+        .chain(&awaits)
+        .any(|arm| tidy::mentions(arm.clone(), &suspended))
+    {
+        resume::suspended_item()
+    } else {
+        TokenStream::new()
+    };
     let try_items = if lowered.uses_try {
         try_op::items()
     } else {
@@ -187,6 +197,7 @@ pub(crate) fn generate(
             #state_items
             #frame_items
             #pinned_items
+            #suspended_item
             #try_items
             #rest_items
             #trace_start

@@ -44,8 +44,8 @@ use syn::{Block, Expr, Lifetime, Stmt};
 use super::flow::{diverges, stmt_diverges};
 use super::names::Names;
 use super::tidy::{
-    InPlace, Tidy, block_expr, leaves_expression, only_false, only_true, prune_unassigned,
-    strip_unused_label, unwrap_let,
+    InPlace, Tidy, block_expr, keep_typed_operands, leaves_expression, only_false, only_true,
+    prune_unassigned, strip_unused_label, unwrap_let,
 };
 use crate::analysis::{Analysis, PointKind, Scope};
 use crate::lower::{
@@ -409,7 +409,8 @@ impl<'a> Emitter<'a> {
                 }
             };
             let own = quote!(__awaitee: ::core::mem::MaybeUninit::new(#awaitee),);
-            return self.transition(p, vec![prepare], own, &note);
+            let transition = self.transition(p, vec![prepare], own, &note);
+            return typed(transition, quote!(&raw const #awaitee));
         }
         self.lending_suspend(p, k, operand, &note)
     }
@@ -497,7 +498,7 @@ impl<'a> Emitter<'a> {
                 block.block.stmts.insert(at + i, stmt);
             }
         }
-        transition
+        typed(transition, quote!(#slot.as_ptr()))
     }
 
     /// Back to the top of loop `n`, whose body is written once, in its state.
@@ -588,6 +589,7 @@ impl<'a> Emitter<'a> {
             let mut operands = operands_mut(&mut expr);
             return std::mem::replace(&mut *operands[i], Expr::Verbatim(TokenStream::new()));
         }
+        keep_typed_operands(&mut expr);
         strip_unused_label(&mut expr);
         match expr {
             // A condition or scrutinee that suspends: the branches never run.
@@ -655,5 +657,39 @@ impl<'a> Emitter<'a> {
             Lifetime::new(&format!("'__break{n}"), Span::mixed_site()),
             Lifetime::new(&format!("'__continue{n}"), Span::mixed_site()),
         )
+    }
+}
+
+/// Gives a suspension the type a native `.await` has, that of the awaited
+/// output, where it is an operand of an expression that is kept around it
+/// (`a() + b.await`, `f(g(), y.await)`): a plain `{ ..; continue }` is `!`
+/// there, and `u32 + !` does not type-check. The tail
+/// `__suspended(awaitee)` follows the `continue` and never runs; `awaitee`
+/// is a raw pointer to the future, for its type.
+///
+/// Elsewhere the suspension must stay `!`: the code after it was cut away,
+/// so a block it ends (`{ x.await; return 0; }` in a `let .. else`) only
+/// diverges through it. The tail is marked here, and `tidy::Tidy` keeps it
+/// only on an operand (see `tidy::keep_typed_operands`).
+fn typed(mut suspension: Expr, awaitee: TokenStream) -> Expr {
+    if let Expr::Block(block) = &mut suspension {
+        let suspended = hidden("__suspended");
+        block.block.stmts.push(Stmt::Expr(
+            syn::parse_quote!(#[__desugar_typed] #suspended(#awaitee)),
+            None,
+        ));
+    }
+    suspension
+}
+
+/// The helper [`typed`] calls.
+pub(super) fn suspended_item() -> TokenStream {
+    let suspended = hidden("__suspended");
+    quote! {
+        /// The type of a suspension where it stands in an expression: that of the awaited
+        /// output, as for a native `.await`. Never called: it follows the `continue`.
+        fn #suspended<F: ::core::future::IntoFuture>(_: *const F) -> F::Output {
+            ::core::unreachable!()
+        }
     }
 }

@@ -178,12 +178,69 @@ impl VisitMut for Tidy {
 
     fn visit_block_mut(&mut self, block: &mut Block) {
         visit_mut::visit_block_mut(self, block);
+        // A suspension's typed tail not kept on an operand: it goes, and the
+        // suspension is `!` again (see `resume::typed`).
+        if let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.last()
+            && is_typed_tail(&call.attrs)
+        {
+            block.stmts.pop();
+        }
         prune_unassigned(&mut block.stmts);
         while let [Stmt::Expr(Expr::Block(inner), _)] = block.stmts.as_mut_slice()
             && inner.label.is_none()
             && inner.attrs.is_empty()
         {
             block.stmts = std::mem::take(&mut inner.block.stmts);
+        }
+    }
+}
+
+fn is_typed_tail(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .any(|attr| attr.path().is_ident("__desugar_typed"))
+}
+
+/// Keeps the typed tail (see `resume::typed`) of each suspension that is
+/// an operand of `expr`, when `expr` computes a value from its operands
+/// (an operator, a call, a field, a literal of a compound type), by
+/// taking its mark off. Called on an expression kept around a suspension
+/// as the user wrote it, so that the suspension stands where their
+/// `.await` did.
+pub(super) fn keep_typed_operands(expr: &mut Expr) {
+    // (`&&` and `||` take `bool`s, which `!` already is; their left side
+    // may be what is left of a `let` scrutinee, typed otherwise.)
+    let computes = matches!(
+        expr,
+        Expr::Binary(binary) if !matches!(binary.op, syn::BinOp::And(_) | syn::BinOp::Or(_))
+    ) || matches!(
+        expr,
+        Expr::Unary(_)
+            | Expr::Call(_)
+            | Expr::MethodCall(_)
+            | Expr::Field(_)
+            | Expr::Index(_)
+            | Expr::Cast(_)
+            | Expr::Struct(_)
+            | Expr::Tuple(_)
+            | Expr::Array(_)
+            | Expr::Reference(_)
+            | Expr::Repeat(_)
+            | Expr::Range(_)
+    );
+    if !computes {
+        return;
+    }
+    for operand in crate::syntax::operands_mut(expr) {
+        let mut operand: &mut Expr = operand;
+        while let Expr::Paren(paren) = operand {
+            operand = &mut paren.expr;
+        }
+        if let Expr::Block(block) = operand
+            && let Some(Stmt::Expr(Expr::Call(call), None)) = block.block.stmts.last_mut()
+        {
+            call.attrs
+                .retain(|attr| !attr.path().is_ident("__desugar_typed"));
         }
     }
 }
