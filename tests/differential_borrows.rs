@@ -99,6 +99,20 @@ mod held_borrows {
     use super::*;
 
     differential! {
+        /// A local kept in place beside `return`s whose values coerce to the declared
+        /// output, as a native `async fn`'s do (`Box<usize>`, `Box<&str>` to `Box<dyn Debug>`):
+        /// the body's never-run native twin must take that type too.
+        async fn returns_that_coerce_beside_a_kept_local(flag: bool) -> Box<dyn std::fmt::Debug> {
+            let items = vec![1_u32, 2, 3];
+            let first = &items[0];
+            leaf("tick", ()).await;
+            if flag {
+                return Box::new(*first);
+            }
+            Box::new("short")
+        }
+        with (true), (false);
+
         /// `for` over a borrowed vector awaits with the borrow live.
         async fn for_over_borrowed_vec() -> u32 {
             let items = vec![1, 2, 3];

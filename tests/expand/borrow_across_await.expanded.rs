@@ -406,6 +406,12 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
                                     (usize, usize, usize),
                                     _,
                                 >(async move {
+                                    if false {
+                                        return __native_check::<
+                                            (usize, usize, usize),
+                                            _,
+                                        >(::core::future::pending());
+                                    }
                                     let text = fetch().await;
                                     let tail = &text[1..];
                                     let before = std::ptr::from_ref(&text) as usize;

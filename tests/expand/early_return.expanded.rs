@@ -311,7 +311,7 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
                                     text,
                                 });
                             continue '__poll;
-                        }
+                        };
                     }
                     __LoadStateProj::Await1(__awaitee) => {
                         let __output = match ::core::future::Future::poll(

@@ -420,12 +420,31 @@ pub(super) fn params(analysis: &Analysis, names: &Names) -> TokenStream {
 /// never run: rustc's borrow checker checks the borrows of pinned locals
 /// there (see the module docs). `output` is the function's output type,
 /// when it can be written.
+///
+/// An `async` block has no declared output type, so a value returned from
+/// it would not coerce to the function's (`&mut Vec<T>` to `&[T]`) as a
+/// native `async fn`'s does: a first, never-run `return` of the output
+/// type fixes the block's type before the body is checked.
 pub(super) fn check(body: &syn::Block, output: Option<&TokenStream>) -> TokenStream {
-    let turbofish = output.map(|output| quote!(::<#output, _>));
+    let (turbofish, typed) = match output {
+        Some(output) => (
+            quote!(::<#output, _>),
+            quote! {
+                if false {
+                    return __native_check::<#output, _>(::core::future::pending());
+                }
+            },
+        ),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
+    let stmts = &body.stmts;
     quote! {
         // Never run: rustc borrow-checks the body as a native `async` block here.
         if false {
-            return ::core::task::Poll::Ready(__native_check #turbofish (async move #body));
+            return ::core::task::Poll::Ready(__native_check #turbofish (async move {
+                #typed
+                #(#stmts)*
+            }));
         }
     }
 }

@@ -44,8 +44,8 @@ use syn::{Block, Expr, Lifetime, Stmt};
 use super::flow::{diverges, stmt_diverges};
 use super::names::Names;
 use super::tidy::{
-    InPlace, Tidy, block_expr, keep_typed_operands, leaves_expression, only_false, only_true,
-    prune_unassigned, strip_unused_label, unwrap_let,
+    InPlace, Tidy, block_expr, drop_typed_tail, keep_typed_operands, leaves_expression, only_false,
+    only_true, prune_unassigned, strip_unused_label, terminate, unwrap_let,
 };
 use crate::analysis::{Analysis, PointKind, Scope};
 use crate::lower::{
@@ -314,7 +314,14 @@ impl<'a> Emitter<'a> {
         }
         prune_unassigned(&mut stmts);
         let diverged = stmts.iter().any(stmt_diverges);
-        if !diverged {
+        if diverged {
+            // The arm's value is never used: an expression that diverges
+            // through a suspension in its operands may still be typed
+            // otherwise (`add(a, b.await)` is `u32`).
+            if let Some(last) = stmts.pop() {
+                stmts.push(terminate(last, false));
+            }
+        } else {
             let value = match stmts.pop() {
                 Some(Stmt::Expr(tail, None)) => tail,
                 Some(other) => {
@@ -581,13 +588,20 @@ impl<'a> Emitter<'a> {
         // This also keeps a suspension's type `!` away from operators.
         let operands = operands_mut(&mut expr);
         if let Some(i) = operands.iter().position(|op| diverges(op))
-            && operands[..i].iter().all(|op| is_effect_free(op))
+            && operands[..i]
+                .iter()
+                .all(|op| is_effect_free(op) || self.is_pinned_read(op))
             && !matches!(expr, Expr::Return(_) | Expr::Break(_))
             && (i == 0
                 || !matches!(&expr, Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_))))
         {
             let mut operands = operands_mut(&mut expr);
-            return std::mem::replace(&mut *operands[i], Expr::Verbatim(TokenStream::new()));
+            let mut operand =
+                std::mem::replace(&mut *operands[i], Expr::Verbatim(TokenStream::new()));
+            // It now stands for the whole expression, of another type (the
+            // `?` of `f().await?` is gone): it must stay `!`.
+            drop_typed_tail(&mut operand);
+            return operand;
         }
         keep_typed_operands(&mut expr);
         strip_unused_label(&mut expr);
@@ -634,6 +648,38 @@ impl<'a> Emitter<'a> {
             },
             other => other,
         }
+    }
+
+    /// Whether `expr` is what the name of a pinned local was rewritten to
+    /// (`(*unsafe { x.place() })`, or `unsafe { x.take() }` for a use by
+    /// value, see `pinned`): as effect-free as the name it replaced.
+    fn is_pinned_read(&self, expr: &Expr) -> bool {
+        let expr = match expr {
+            Expr::Paren(paren) => &*paren.expr,
+            other => other,
+        };
+        let expr = match expr {
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => &*unary.expr,
+            other => other,
+        };
+        let Expr::Unsafe(block) = expr else {
+            return false;
+        };
+        let [Stmt::Expr(Expr::MethodCall(call), None)] = block.block.stmts.as_slice() else {
+            return false;
+        };
+        let Expr::Path(receiver) = &*call.receiver else {
+            return false;
+        };
+        (call.method == "place" || call.method == "take")
+            && call.args.is_empty()
+            && receiver.path.get_ident().is_some_and(|ident| {
+                self.analysis
+                    .pins
+                    .slots
+                    .iter()
+                    .any(|&(binding, ..)| self.analysis.bindings[binding].ident == *ident)
+            })
     }
 
     /// The labels a `break`/`continue` with `label` must use instead, when

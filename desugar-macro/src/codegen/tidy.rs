@@ -180,11 +180,7 @@ impl VisitMut for Tidy {
         visit_mut::visit_block_mut(self, block);
         // A suspension's typed tail not kept on an operand: it goes, and the
         // suspension is `!` again (see `resume::typed`).
-        if let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.last()
-            && is_typed_tail(&call.attrs)
-        {
-            block.stmts.pop();
-        }
+        drop_marked_tail(block);
         prune_unassigned(&mut block.stmts);
         while let [Stmt::Expr(Expr::Block(inner), _)] = block.stmts.as_mut_slice()
             && inner.label.is_none()
@@ -199,6 +195,26 @@ fn is_typed_tail(attrs: &[syn::Attribute]) -> bool {
     attrs
         .iter()
         .any(|attr| attr.path().is_ident("__desugar_typed"))
+}
+
+/// Removes a suspension's typed tail that is still marked.
+fn drop_marked_tail(block: &mut Block) {
+    if let Some(Stmt::Expr(Expr::Call(call), None)) = block.stmts.last()
+        && is_typed_tail(&call.attrs)
+    {
+        block.stmts.pop();
+    }
+}
+
+/// Makes the suspension `expr` (if it is one) `!` for good: its typed
+/// tail goes, whether or not it was kept (see `resume::typed`).
+pub(super) fn drop_typed_tail(expr: &mut Expr) {
+    if let Expr::Block(block) = expr
+        && let Some(Stmt::Expr(Expr::Call(call), None)) = block.block.stmts.last()
+        && is_typed_tail(&call.attrs)
+    {
+        block.block.stmts.pop();
+    }
 }
 
 /// Keeps the typed tail (see `resume::typed`) of each suspension that is
