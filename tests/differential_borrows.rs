@@ -95,7 +95,8 @@ mod awaitee_borrows {
     }
 }
 
-mod held_borrows {
+/// Kept-in-place locals in the places a type is written or coerced to.
+mod kept_locals_and_types {
     use super::*;
 
     differential! {
@@ -113,6 +114,23 @@ mod held_borrows {
         }
         with (true), (false);
 
+        /// A kept-in-place local declared with its type (`let v: Vec<u64> = ..`).
+        async fn typed_let_of_a_kept_local() -> u64 {
+            let v: Vec<u64> = (1..4).collect();
+            let mut sum = 0;
+            for x in v.iter() {
+                sum += leaf("item", *x).await;
+            }
+            sum
+        }
+        with ();
+    }
+}
+
+mod held_borrows {
+    use super::*;
+
+    differential! {
         /// `for` over a borrowed vector awaits with the borrow live.
         async fn for_over_borrowed_vec() -> u32 {
             let items = vec![1, 2, 3];
@@ -478,6 +496,7 @@ async fn first_of(items: &[u32]) -> &u32 {
 fn size_summary() {
     let mut sizes = awaitee_borrows::all_sizes();
     sizes.extend(held_borrows::all_sizes());
+    sizes.extend(kept_locals_and_types::all_sizes());
     println!(
         "{:<40} {:>7} {:>10} {:>6}",
         "case", "native", "desugared", "ratio"

@@ -279,7 +279,7 @@ impl VisitMut for Rewriter<'_> {
         let Some((_, slot, _)) = declared else {
             return;
         };
-        // `let mut text: String = value;` -> `let text: __Pinned<String> = slot.fill(value);`
+        // `let mut text: String = value;` -> `let text: __Pinned<String, _> = slot.fill(value);`
         // The handle is never assigned; the value in the slot may be.
         match &mut local.pat {
             Pat::Ident(ident) => ident.mutability = None,
@@ -288,7 +288,7 @@ impl VisitMut for Rewriter<'_> {
                     ident.mutability = None;
                 }
                 let ty = &typed.ty;
-                *typed.ty = syn::parse_quote!(__Pinned<#ty>);
+                *typed.ty = syn::parse_quote!(__Pinned<#ty, _>);
             }
             _ => {}
         }
