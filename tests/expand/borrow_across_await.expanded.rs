@@ -12,11 +12,11 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
         Await0 { __awaitee: ::core::mem::MaybeUninit<F0> },
         /// Suspended at `save(text.to_uppercase()).await` (line 10).
         ///
-        /// Holds the future it awaits, then `before`, `tail`, `text` (a handle: the local stays in its slot, borrowed, and must not move): the locals that live across this point. Dropping the future here drops them in this order.
+        /// Holds the future it awaits, then `before` (a handle: the local stays in its slot, borrowed, and must not move), `tail` (a handle: the local stays in its slot, borrowed, and must not move), `text` (a handle: the local stays in its slot, borrowed, and must not move): the locals that live across this point. Dropping the future here drops them in this order.
         Await1 {
             __awaitee: ::core::mem::MaybeUninit<F1>,
-            before: Before,
-            tail: Tail,
+            before: __InSlot<Before, bool>,
+            tail: __InSlot<Tail, ()>,
             text: __InSlot<Text, ()>,
         },
         /// Returned: polling again panics, as a native `async fn` does.
@@ -76,7 +76,7 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
         /// `__slots` points to the slots of the future this state is in.
         unsafe fn poison(
             self: ::core::pin::Pin<&mut Self>,
-            __slots: *mut __TailLenSlots<Text>,
+            __slots: *mut __TailLenSlots<Text, Tail, Before>,
         ) {
             let this = unsafe { self.get_unchecked_mut() };
             unsafe { this.drop_awaitee() };
@@ -86,8 +86,8 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
             )]
             match ::core::mem::replace(this, Self::Poisoned) {
                 Self::Await1 { before, tail, text, .. } => {
-                    ::core::mem::drop(before);
-                    ::core::mem::drop(tail);
+                    unsafe { __TailLenSlots::before_slot(__slots) }.drop_parked(before);
+                    unsafe { __TailLenSlots::tail_slot(__slots) }.drop_parked(tail);
                     unsafe { __TailLenSlots::text_slot(__slots) }.drop_parked(text);
                 }
                 _ => {}
@@ -129,7 +129,7 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
     #[allow(non_camel_case_types)]
     struct __TailLenFuture<F0, F1, Text, Tail, Before, R> {
         state: __TailLenState<F0, F1, Text, Tail, Before>,
-        slots: __TailLenSlots<Text>,
+        slots: __TailLenSlots<Text, Tail, Before>,
         resume: R,
         /// Like every `async fn` future this one is `!Unpin`: once polled it must not move.
         _pinned: ::core::marker::PhantomPinned,
@@ -139,7 +139,7 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
     where
         R: ::core::ops::FnMut(
             ::core::pin::Pin<&mut __TailLenState<F0, F1, Text, Tail, Before>>,
-            *mut __TailLenSlots<Text>,
+            *mut __TailLenSlots<Text, Tail, Before>,
             &mut ::core::task::Context<'_>,
         ) -> ::core::task::Poll<O>,
     {
@@ -160,7 +160,7 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
     where
         R: ::core::ops::FnMut(
             ::core::pin::Pin<&mut __TailLenState<F0, F1, Text, Tail, Before>>,
-            *mut __TailLenSlots<Text>,
+            *mut __TailLenSlots<Text, Tail, Before>,
             &mut ::core::task::Context<'_>,
         ) -> ::core::task::Poll<O>,
     {
@@ -194,7 +194,7 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
     #[allow(non_camel_case_types)]
     struct __PoisonOnUnwind<'__pin, F0, F1, Text, Tail, Before>(
         ::core::pin::Pin<&'__pin mut __TailLenState<F0, F1, Text, Tail, Before>>,
-        *mut __TailLenSlots<Text>,
+        *mut __TailLenSlots<Text, Tail, Before>,
     );
     #[allow(non_camel_case_types)]
     impl<F0, F1, Text, Tail, Before> ::core::ops::Drop
@@ -205,15 +205,19 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
     }
     /// The locals of `tail_len` that are borrowed across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope.
     #[allow(non_camel_case_types, non_snake_case)]
-    struct __TailLenSlots<Text> {
+    struct __TailLenSlots<Text, Tail, Before> {
         text: ::core::mem::MaybeUninit<Text>,
+        tail: ::core::mem::MaybeUninit<Tail>,
+        before: ::core::mem::MaybeUninit<Before>,
     }
     #[allow(non_camel_case_types, non_snake_case)]
-    impl<Text> __TailLenSlots<Text> {
+    impl<Text, Tail, Before> __TailLenSlots<Text, Tail, Before> {
         /// Every slot empty: a local is written into its slot where it is declared.
         fn empty() -> Self {
             Self {
                 text: ::core::mem::MaybeUninit::uninit(),
+                tail: ::core::mem::MaybeUninit::uninit(),
+                before: ::core::mem::MaybeUninit::uninit(),
             }
         }
         /// The local's slot, to fill where the local is declared, or to take its
@@ -226,6 +230,28 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
         /// slot hands out.
         unsafe fn text_slot(this: *mut Self) -> __SlotRef<Text, ()> {
             __SlotRef(unsafe { &raw mut (*this).text }, ::core::marker::PhantomData)
+        }
+        /// The local's slot, to fill where the local is declared, or to take its
+        /// handle back from a state. `bool`: the body may move the local out, so its
+        /// handle keeps a drop flag; `()`: it never does.
+        ///
+        /// # Safety
+        ///
+        /// `this` points to the slots of a pinned future, which outlives what the
+        /// slot hands out.
+        unsafe fn tail_slot(this: *mut Self) -> __SlotRef<Tail, ()> {
+            __SlotRef(unsafe { &raw mut (*this).tail }, ::core::marker::PhantomData)
+        }
+        /// The local's slot, to fill where the local is declared, or to take its
+        /// handle back from a state. `bool`: the body may move the local out, so its
+        /// handle keeps a drop flag; `()`: it never does.
+        ///
+        /// # Safety
+        ///
+        /// `this` points to the slots of a pinned future, which outlives what the
+        /// slot hands out.
+        unsafe fn before_slot(this: *mut Self) -> __SlotRef<Before, bool> {
+            __SlotRef(unsafe { &raw mut (*this).before }, ::core::marker::PhantomData)
         }
     }
     /// A drop flag (`bool`: moved out or not), or none (`()`) for a local that is never
@@ -447,9 +473,12 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
                         __state.as_mut().take();
                         let text = unsafe { __TailLenSlots::text_slot(__slots) }
                             .fill(__output);
-                        let tail = &(*unsafe { text.place() })[1..];
-                        let before = std::ptr::from_ref(&(*unsafe { text.place() }))
-                            as usize;
+                        let tail = unsafe { __TailLenSlots::tail_slot(__slots) }
+                            .fill(&(*unsafe { text.place() })[1..]);
+                        let before = unsafe { __TailLenSlots::before_slot(__slots) }
+                            .fill(
+                                std::ptr::from_ref(&(*unsafe { text.place() })) as usize,
+                            );
                         {
                             let __awaitee = ::core::future::IntoFuture::into_future(
                                 save((*unsafe { text.place() }).to_uppercase()),
@@ -457,8 +486,8 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
                             __state
                                 .set(__TailLenState::Await1 {
                                     __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                    before,
-                                    tail,
+                                    before: before.park(),
+                                    tail: tail.park(),
                                     text: text.park(),
                                 });
                             continue '__poll;
@@ -479,12 +508,18 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
                             .take() else { ::core::unreachable!() };
                         let text = unsafe { __TailLenSlots::text_slot(__slots) }
                             .unpark(text);
-                        let tail = tail;
-                        let before = before;
+                        let tail = unsafe { __TailLenSlots::tail_slot(__slots) }
+                            .unpark(tail);
+                        let before = unsafe { __TailLenSlots::before_slot(__slots) }
+                            .unpark(before);
                         __output;
                         let after = std::ptr::from_ref(&(*unsafe { text.place() }))
                             as usize;
-                        return ::core::task::Poll::Ready((before, after, tail.len()));
+                        return ::core::task::Poll::Ready((
+                            unsafe { before.take() },
+                            after,
+                            (*unsafe { tail.place() }).len(),
+                        ));
                     }
                     __TailLenStateProj::Done => {
                         ::core::panic!("`async fn` resumed after completion")

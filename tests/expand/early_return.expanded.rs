@@ -12,8 +12,8 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
         Await0 { __awaitee: ::core::mem::MaybeUninit<F0> },
         /// Suspended at `double(n).await` (line 10).
         ///
-        /// Holds the future it awaits, then `text`: the locals that live across this point. Dropping the future here drops them in this order.
-        Await1 { __awaitee: ::core::mem::MaybeUninit<F1>, text: Text },
+        /// Holds the future it awaits, then `text` (a handle: the local stays in its slot, borrowed, and must not move): the locals that live across this point. Dropping the future here drops them in this order.
+        Await1 { __awaitee: ::core::mem::MaybeUninit<F1>, text: __InSlot<Text, ()> },
         /// Returned: polling again panics, as a native `async fn` does.
         Done,
         /// A poll panicked, or a state's values were just moved out: polling again panics.
@@ -65,10 +65,26 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
         /// Drops everything the state holds in a native future's order (the awaited future,
         /// then the locals, innermost first) and leaves `Poisoned`: on cancellation and when
         /// a poll panics.
-        fn poison(self: ::core::pin::Pin<&mut Self>) {
+        ///
+        /// # Safety
+        ///
+        /// `__slots` points to the slots of the future this state is in.
+        unsafe fn poison(
+            self: ::core::pin::Pin<&mut Self>,
+            __slots: *mut __LoadSlots<Text>,
+        ) {
             let this = unsafe { self.get_unchecked_mut() };
             unsafe { this.drop_awaitee() };
-            *this = Self::Poisoned;
+            #[allow(
+                clippy::single_match,
+                reason = "one arm per state holding a pinned local"
+            )]
+            match ::core::mem::replace(this, Self::Poisoned) {
+                Self::Await1 { text, .. } => {
+                    unsafe { __LoadSlots::text_slot(__slots) }.drop_parked(text);
+                }
+                _ => {}
+            }
         }
         /// Drops the awaited future in place, if the state holds one.
         ///
@@ -106,6 +122,7 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
     #[allow(non_camel_case_types)]
     struct __LoadFuture<Name, F0, F1, Text, R> {
         state: __LoadState<Name, F0, F1, Text>,
+        slots: __LoadSlots<Text>,
         resume: R,
         /// Like every `async fn` future this one is `!Unpin`: once polled it must not move.
         _pinned: ::core::marker::PhantomPinned,
@@ -115,6 +132,7 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
     where
         R: ::core::ops::FnMut(
             ::core::pin::Pin<&mut __LoadState<Name, F0, F1, Text>>,
+            *mut __LoadSlots<Text>,
             &mut ::core::task::Context<'_>,
         ) -> ::core::task::Poll<O>,
     {
@@ -123,6 +141,7 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
         fn new(state: __LoadState<Name, F0, F1, Text>, resume: R) -> Self {
             Self {
                 state,
+                slots: __LoadSlots::empty(),
                 resume,
                 _pinned: ::core::marker::PhantomPinned,
             }
@@ -134,6 +153,7 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
     where
         R: ::core::ops::FnMut(
             ::core::pin::Pin<&mut __LoadState<Name, F0, F1, Text>>,
+            *mut __LoadSlots<Text>,
             &mut ::core::task::Context<'_>,
         ) -> ::core::task::Poll<O>,
     {
@@ -144,8 +164,8 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
         ) -> ::core::task::Poll<O> {
             let this = unsafe { self.get_unchecked_mut() };
             let mut state = unsafe { ::core::pin::Pin::new_unchecked(&mut this.state) };
-            let mut guard = __PoisonOnUnwind(state.as_mut());
-            let poll = (this.resume)(guard.0.as_mut(), cx);
+            let mut guard = __PoisonOnUnwind(state.as_mut(), &raw mut this.slots);
+            let poll = (this.resume)(guard.0.as_mut(), &raw mut this.slots, cx);
             ::core::mem::forget(guard);
             if poll.is_ready() {
                 state.set(__LoadState::Done);
@@ -158,7 +178,8 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
     for __LoadFuture<Name, F0, F1, Text, R> {
         /// Cancellation: drops what the state holds, the awaited future first.
         fn drop(&mut self) {
-            unsafe { ::core::pin::Pin::new_unchecked(&mut self.state) }.poison();
+            let state = unsafe { ::core::pin::Pin::new_unchecked(&mut self.state) };
+            unsafe { state.poison(&raw mut self.slots) };
         }
     }
     /// Poisons the state if a poll panics, dropping what it holds as an unwinding `async fn`
@@ -166,13 +187,185 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
     #[allow(non_camel_case_types)]
     struct __PoisonOnUnwind<'__pin, Name, F0, F1, Text>(
         ::core::pin::Pin<&'__pin mut __LoadState<Name, F0, F1, Text>>,
+        *mut __LoadSlots<Text>,
     );
     #[allow(non_camel_case_types)]
     impl<Name, F0, F1, Text> ::core::ops::Drop
     for __PoisonOnUnwind<'_, Name, F0, F1, Text> {
         fn drop(&mut self) {
-            self.0.as_mut().poison();
+            unsafe { self.0.as_mut().poison(self.1) };
         }
+    }
+    /// The locals of `load` that are borrowed across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope.
+    #[allow(non_camel_case_types, non_snake_case)]
+    struct __LoadSlots<Text> {
+        text: ::core::mem::MaybeUninit<Text>,
+    }
+    #[allow(non_camel_case_types, non_snake_case)]
+    impl<Text> __LoadSlots<Text> {
+        /// Every slot empty: a local is written into its slot where it is declared.
+        fn empty() -> Self {
+            Self {
+                text: ::core::mem::MaybeUninit::uninit(),
+            }
+        }
+        /// The local's slot, to fill where the local is declared, or to take its
+        /// handle back from a state. `bool`: the body may move the local out, so its
+        /// handle keeps a drop flag; `()`: it never does.
+        ///
+        /// # Safety
+        ///
+        /// `this` points to the slots of a pinned future, which outlives what the
+        /// slot hands out.
+        unsafe fn text_slot(this: *mut Self) -> __SlotRef<Text, ()> {
+            __SlotRef(unsafe { &raw mut (*this).text }, ::core::marker::PhantomData)
+        }
+    }
+    /// A drop flag (`bool`: moved out or not), or none (`()`) for a local that is never
+    /// moved out, which costs nothing.
+    trait __Flag: Copy {
+        const THERE: Self;
+        fn is_moved(self) -> bool;
+    }
+    impl __Flag for bool {
+        const THERE: Self = false;
+        fn is_moved(self) -> bool {
+            self
+        }
+    }
+    impl __Flag for () {
+        const THERE: Self = ();
+        fn is_moved(self) -> bool {
+            false
+        }
+    }
+    /// A slot, as the function reaches it (see the `_slot` functions).
+    struct __SlotRef<T, M>(
+        *mut ::core::mem::MaybeUninit<T>,
+        ::core::marker::PhantomData<M>,
+    );
+    impl<T, M: __Flag> __SlotRef<T, M> {
+        /// Moves the local into its slot, which is empty (its last handle was dropped, or
+        /// the future is new): the handle owns it from now on.
+        fn fill(self, value: T) -> __Pinned<T, M> {
+            let slot = unsafe { &mut *self.0 };
+            slot.write(value);
+            __Pinned {
+                slot: ::core::ptr::NonNull::from(slot).cast(),
+                moved: ::core::cell::Cell::new(M::THERE),
+            }
+        }
+        /// The handle back from a state that held the local, as its marker says.
+        fn unpark(self, parked: __InSlot<T, M>) -> __Pinned<T, M> {
+            __Pinned {
+                slot: unsafe { ::core::ptr::NonNull::new_unchecked(self.0) }.cast(),
+                moved: ::core::cell::Cell::new(parked.moved),
+            }
+        }
+        /// Drops the local of a state that is dropped (on cancellation, or when a poll
+        /// panics), at its place in the state's drop order.
+        fn drop_parked(self, parked: __InSlot<T, M>) {
+            ::core::mem::drop(self.unpark(parked));
+        }
+    }
+    /// What a state holds for a pinned local: its drop flag, if it has one, and its type
+    /// (for `Send` and `Sync`). The local is in its slot; this says the state owns it.
+    struct __InSlot<T, M> {
+        moved: M,
+        _local: ::core::marker::PhantomData<T>,
+    }
+    /// A pinned local, as the running code holds it: a pointer to its slot, whose value it
+    /// owns, and its drop flag. Dropping it drops the value in place (unless it was moved
+    /// out), at the end of the local's scope.
+    struct __Pinned<T, M: __Flag> {
+        slot: ::core::ptr::NonNull<T>,
+        moved: ::core::cell::Cell<M>,
+    }
+    #[allow(
+        dead_code,
+        reason = "a body that never assigns a pinned local uses only `place`"
+    )]
+    impl<T, M: __Flag> __Pinned<T, M> {
+        /// The local, where it lies, for as long as the caller says.
+        ///
+        /// # Safety
+        ///
+        /// The reference must not be used after the local's scope ends, nor after its value
+        /// is moved out (unless it is `Copy`). The macro only writes calls whose borrows
+        /// rustc checked in the body's native twin.
+        #[allow(clippy::mut_from_ref)]
+        unsafe fn place<'__a>(&self) -> &'__a mut T {
+            unsafe { &mut *self.slot.as_ptr() }
+        }
+        /// Hands the local to a state: the handle becomes a marker, and the value stays.
+        fn park(self) -> __InSlot<T, M> {
+            let moved = self.moved.get();
+            ::core::mem::forget(self);
+            __InSlot {
+                moved,
+                _local: ::core::marker::PhantomData,
+            }
+        }
+        /// `local = value`: drops the old value, unless it was moved out, then stores.
+        ///
+        /// # Safety
+        ///
+        /// Nothing borrows the value; rustc checks that in the native twin.
+        unsafe fn assign(&self) -> __Assign<'_, T, M> {
+            __Assign(self)
+        }
+    }
+    #[allow(
+        dead_code,
+        reason = "a body that never moves a pinned local out does not take"
+    )]
+    impl<T> __Pinned<T, bool> {
+        /// Moves the value out (copies it, for a `Copy` type), as a native use by value.
+        ///
+        /// # Safety
+        ///
+        /// Unless `T` is `Copy`, the value is not used again before `assign` gives it a new
+        /// one; rustc checks that in the native twin.
+        unsafe fn take(&self) -> T {
+            self.moved.set(true);
+            unsafe { self.slot.as_ptr().read() }
+        }
+    }
+    /// The left side of an assignment to a pinned local: `with` takes the right side,
+    /// evaluated after it, as native assignment evaluates it.
+    struct __Assign<'__a, T, M: __Flag>(&'__a __Pinned<T, M>);
+    #[allow(dead_code, reason = "used only by a body that assigns a pinned local")]
+    impl<T, M: __Flag> __Assign<'_, T, M> {
+        fn with(self, value: T) {
+            let place = self.0.slot.as_ptr();
+            if self.0.moved.replace(M::THERE).is_moved() {
+                unsafe { place.write(value) };
+            } else {
+                unsafe { *place = value };
+            }
+        }
+    }
+    impl<T, M: __Flag> ::core::ops::Drop for __Pinned<T, M> {
+        fn drop(&mut self) {
+            if !self.moved.get().is_moved() {
+                unsafe { self.slot.as_ptr().drop_in_place() };
+            }
+        }
+    }
+    /// `{name}` and `{name:?}` in a format string name the handle: show the local.
+    impl<T: ::core::fmt::Display, M: __Flag> ::core::fmt::Display for __Pinned<T, M> {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::core::fmt::Display::fmt(unsafe { self.place() }, f)
+        }
+    }
+    impl<T: ::core::fmt::Debug, M: __Flag> ::core::fmt::Debug for __Pinned<T, M> {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::core::fmt::Debug::fmt(unsafe { self.place() }, f)
+        }
+    }
+    /// The output of a future, never computed: the body's native twin is checked, not run.
+    fn __native_check<O, F: ::core::future::Future<Output = O>>(_: F) -> O {
+        ::core::unreachable!()
     }
     /// `?`'s first half: go on with the value, or leave with the residual.
     trait __Try {
@@ -253,23 +446,45 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
             clippy::all,
             clippy::pedantic,
         )]
-        move |mut __state, __cx| -> ::core::task::Poll<Result<u32, String>> {
+        move |mut __state, __slots, __cx| -> ::core::task::Poll<Result<u32, String>> {
             '__poll: loop {
                 match __state.as_mut().project() {
                     __LoadStateProj::Start => {
                         let __LoadState::Start { name } = __state.as_mut().take() else {
                             ::core::unreachable!()
                         };
-                        {
-                            let __awaitee = ::core::future::IntoFuture::into_future(
-                                read(name),
+                        if false {
+                            return ::core::task::Poll::Ready(
+                                __native_check::<
+                                    Result<u32, String>,
+                                    _,
+                                >(async move {
+                                    if false {
+                                        return __native_check::<
+                                            Result<u32, String>,
+                                            _,
+                                        >(::core::future::pending());
+                                    }
+                                    let text = read(name).await?;
+                                    if text.is_empty() {
+                                        return Ok(0);
+                                    }
+                                    let n = parse(&text)?;
+                                    Ok(double(n).await)
+                                }),
                             );
-                            __state
-                                .set(__LoadState::Await0 {
-                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                });
-                            continue '__poll;
-                        };
+                        }
+                        unsafe { __LoadSlots::text_slot(__slots) }
+                            .fill({
+                                let __awaitee = ::core::future::IntoFuture::into_future(
+                                    read(name),
+                                );
+                                __state
+                                    .set(__LoadState::Await0 {
+                                        __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
+                                    });
+                                continue '__poll;
+                            });
                     }
                     __LoadStateProj::Await0(__awaitee) => {
                         let __output = match ::core::future::Future::poll(
@@ -282,18 +497,21 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
                             }
                         };
                         __state.as_mut().take();
-                        let text = match __Try::branch(__output) {
-                            ::core::ops::ControlFlow::Continue(__value) => __value,
-                            ::core::ops::ControlFlow::Break(__residual) => {
-                                return ::core::task::Poll::Ready(
-                                    __FromResidual::from_residual(__residual),
-                                );
-                            }
-                        };
-                        if text.is_empty() {
+                        let text = unsafe { __LoadSlots::text_slot(__slots) }
+                            .fill(
+                                match __Try::branch(__output) {
+                                    ::core::ops::ControlFlow::Continue(__value) => __value,
+                                    ::core::ops::ControlFlow::Break(__residual) => {
+                                        return ::core::task::Poll::Ready(
+                                            __FromResidual::from_residual(__residual),
+                                        );
+                                    }
+                                },
+                            );
+                        if (*unsafe { text.place() }).is_empty() {
                             return ::core::task::Poll::Ready(Ok(0));
                         }
-                        let n = match __Try::branch(parse(&text)) {
+                        let n = match __Try::branch(parse(&(*unsafe { text.place() }))) {
                             ::core::ops::ControlFlow::Continue(__value) => __value,
                             ::core::ops::ControlFlow::Break(__residual) => {
                                 return ::core::task::Poll::Ready(
@@ -308,7 +526,7 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
                             __state
                                 .set(__LoadState::Await1 {
                                     __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                    text,
+                                    text: text.park(),
                                 });
                             continue '__poll;
                         };
@@ -325,6 +543,8 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
                         };
                         let __LoadState::Await1 { text, .. } = __state.as_mut().take()
                         else { ::core::unreachable!() };
+                        let text = unsafe { __LoadSlots::text_slot(__slots) }
+                            .unpark(text);
                         return ::core::task::Poll::Ready(Ok(__output));
                     }
                     __LoadStateProj::Done => {

@@ -8,15 +8,19 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         Start,
         /// Suspended at `double(1).await` (line 8).
         ///
-        /// Holds the future it awaits, then `inner`, `outer`: the locals that live across this point. Dropping the future here drops them in this order.
-        Await0 { __awaitee: ::core::mem::MaybeUninit<F0>, inner: Inner, outer: Outer },
+        /// Holds the future it awaits, then `inner` (a handle: the local stays in its slot, borrowed, and must not move), `outer` (a handle: the local stays in its slot, borrowed, and must not move): the locals that live across this point. Dropping the future here drops them in this order.
+        Await0 {
+            __awaitee: ::core::mem::MaybeUninit<F0>,
+            inner: __InSlot<Inner, ()>,
+            outer: __InSlot<Outer, ()>,
+        },
         /// Suspended at `double(2).await` (line 11).
         ///
-        /// Holds the future it awaits, then `inner_len`, `outer`: the locals that live across this point. Dropping the future here drops them in this order.
+        /// Holds the future it awaits, then `inner_len` (a handle: the local stays in its slot, borrowed, and must not move), `outer` (a handle: the local stays in its slot, borrowed, and must not move): the locals that live across this point. Dropping the future here drops them in this order.
         Await1 {
             __awaitee: ::core::mem::MaybeUninit<F1>,
-            inner_len: InnerLen,
-            outer: Outer,
+            inner_len: __InSlot<InnerLen, bool>,
+            outer: __InSlot<Outer, ()>,
         },
         /// Returned: polling again panics, as a native `async fn` does.
         Done,
@@ -69,10 +73,32 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         /// Drops everything the state holds in a native future's order (the awaited future,
         /// then the locals, innermost first) and leaves `Poisoned`: on cancellation and when
         /// a poll panics.
-        fn poison(self: ::core::pin::Pin<&mut Self>) {
+        ///
+        /// # Safety
+        ///
+        /// `__slots` points to the slots of the future this state is in.
+        unsafe fn poison(
+            self: ::core::pin::Pin<&mut Self>,
+            __slots: *mut __NestedSlots<Outer, Inner, InnerLen>,
+        ) {
             let this = unsafe { self.get_unchecked_mut() };
             unsafe { this.drop_awaitee() };
-            *this = Self::Poisoned;
+            #[allow(
+                clippy::single_match,
+                reason = "one arm per state holding a pinned local"
+            )]
+            match ::core::mem::replace(this, Self::Poisoned) {
+                Self::Await0 { inner, outer, .. } => {
+                    unsafe { __NestedSlots::inner_slot(__slots) }.drop_parked(inner);
+                    unsafe { __NestedSlots::outer_slot(__slots) }.drop_parked(outer);
+                }
+                Self::Await1 { inner_len, outer, .. } => {
+                    unsafe { __NestedSlots::inner_len_slot(__slots) }
+                        .drop_parked(inner_len);
+                    unsafe { __NestedSlots::outer_slot(__slots) }.drop_parked(outer);
+                }
+                _ => {}
+            }
         }
         /// Drops the awaited future in place, if the state holds one.
         ///
@@ -110,6 +136,7 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
     #[allow(non_camel_case_types)]
     struct __NestedFuture<F0, F1, Outer, Inner, InnerLen, R> {
         state: __NestedState<F0, F1, Outer, Inner, InnerLen>,
+        slots: __NestedSlots<Outer, Inner, InnerLen>,
         resume: R,
         /// Like every `async fn` future this one is `!Unpin`: once polled it must not move.
         _pinned: ::core::marker::PhantomPinned,
@@ -127,6 +154,7 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
     where
         R: ::core::ops::FnMut(
             ::core::pin::Pin<&mut __NestedState<F0, F1, Outer, Inner, InnerLen>>,
+            *mut __NestedSlots<Outer, Inner, InnerLen>,
             &mut ::core::task::Context<'_>,
         ) -> ::core::task::Poll<O>,
     {
@@ -135,6 +163,7 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         fn new(state: __NestedState<F0, F1, Outer, Inner, InnerLen>, resume: R) -> Self {
             Self {
                 state,
+                slots: __NestedSlots::empty(),
                 resume,
                 _pinned: ::core::marker::PhantomPinned,
             }
@@ -146,6 +175,7 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
     where
         R: ::core::ops::FnMut(
             ::core::pin::Pin<&mut __NestedState<F0, F1, Outer, Inner, InnerLen>>,
+            *mut __NestedSlots<Outer, Inner, InnerLen>,
             &mut ::core::task::Context<'_>,
         ) -> ::core::task::Poll<O>,
     {
@@ -156,8 +186,8 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         ) -> ::core::task::Poll<O> {
             let this = unsafe { self.get_unchecked_mut() };
             let mut state = unsafe { ::core::pin::Pin::new_unchecked(&mut this.state) };
-            let mut guard = __PoisonOnUnwind(state.as_mut());
-            let poll = (this.resume)(guard.0.as_mut(), cx);
+            let mut guard = __PoisonOnUnwind(state.as_mut(), &raw mut this.slots);
+            let poll = (this.resume)(guard.0.as_mut(), &raw mut this.slots, cx);
             ::core::mem::forget(guard);
             if poll.is_ready() {
                 state.set(__NestedState::Done);
@@ -170,7 +200,8 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
     for __NestedFuture<F0, F1, Outer, Inner, InnerLen, R> {
         /// Cancellation: drops what the state holds, the awaited future first.
         fn drop(&mut self) {
-            unsafe { ::core::pin::Pin::new_unchecked(&mut self.state) }.poison();
+            let state = unsafe { ::core::pin::Pin::new_unchecked(&mut self.state) };
+            unsafe { state.poison(&raw mut self.slots) };
         }
     }
     /// Poisons the state if a poll panics, dropping what it holds as an unwinding `async fn`
@@ -178,13 +209,211 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
     #[allow(non_camel_case_types)]
     struct __PoisonOnUnwind<'__pin, F0, F1, Outer, Inner, InnerLen>(
         ::core::pin::Pin<&'__pin mut __NestedState<F0, F1, Outer, Inner, InnerLen>>,
+        *mut __NestedSlots<Outer, Inner, InnerLen>,
     );
     #[allow(non_camel_case_types)]
     impl<F0, F1, Outer, Inner, InnerLen> ::core::ops::Drop
     for __PoisonOnUnwind<'_, F0, F1, Outer, Inner, InnerLen> {
         fn drop(&mut self) {
-            self.0.as_mut().poison();
+            unsafe { self.0.as_mut().poison(self.1) };
         }
+    }
+    /// The locals of `nested` that are borrowed across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope.
+    #[allow(non_camel_case_types, non_snake_case)]
+    struct __NestedSlots<Outer, Inner, InnerLen> {
+        outer: ::core::mem::MaybeUninit<Outer>,
+        inner: ::core::mem::MaybeUninit<Inner>,
+        inner_len: ::core::mem::MaybeUninit<InnerLen>,
+    }
+    #[allow(non_camel_case_types, non_snake_case)]
+    impl<Outer, Inner, InnerLen> __NestedSlots<Outer, Inner, InnerLen> {
+        /// Every slot empty: a local is written into its slot where it is declared.
+        fn empty() -> Self {
+            Self {
+                outer: ::core::mem::MaybeUninit::uninit(),
+                inner: ::core::mem::MaybeUninit::uninit(),
+                inner_len: ::core::mem::MaybeUninit::uninit(),
+            }
+        }
+        /// The local's slot, to fill where the local is declared, or to take its
+        /// handle back from a state. `bool`: the body may move the local out, so its
+        /// handle keeps a drop flag; `()`: it never does.
+        ///
+        /// # Safety
+        ///
+        /// `this` points to the slots of a pinned future, which outlives what the
+        /// slot hands out.
+        unsafe fn outer_slot(this: *mut Self) -> __SlotRef<Outer, ()> {
+            __SlotRef(unsafe { &raw mut (*this).outer }, ::core::marker::PhantomData)
+        }
+        /// The local's slot, to fill where the local is declared, or to take its
+        /// handle back from a state. `bool`: the body may move the local out, so its
+        /// handle keeps a drop flag; `()`: it never does.
+        ///
+        /// # Safety
+        ///
+        /// `this` points to the slots of a pinned future, which outlives what the
+        /// slot hands out.
+        unsafe fn inner_slot(this: *mut Self) -> __SlotRef<Inner, ()> {
+            __SlotRef(unsafe { &raw mut (*this).inner }, ::core::marker::PhantomData)
+        }
+        /// The local's slot, to fill where the local is declared, or to take its
+        /// handle back from a state. `bool`: the body may move the local out, so its
+        /// handle keeps a drop flag; `()`: it never does.
+        ///
+        /// # Safety
+        ///
+        /// `this` points to the slots of a pinned future, which outlives what the
+        /// slot hands out.
+        unsafe fn inner_len_slot(this: *mut Self) -> __SlotRef<InnerLen, bool> {
+            __SlotRef(unsafe { &raw mut (*this).inner_len }, ::core::marker::PhantomData)
+        }
+    }
+    /// A drop flag (`bool`: moved out or not), or none (`()`) for a local that is never
+    /// moved out, which costs nothing.
+    trait __Flag: Copy {
+        const THERE: Self;
+        fn is_moved(self) -> bool;
+    }
+    impl __Flag for bool {
+        const THERE: Self = false;
+        fn is_moved(self) -> bool {
+            self
+        }
+    }
+    impl __Flag for () {
+        const THERE: Self = ();
+        fn is_moved(self) -> bool {
+            false
+        }
+    }
+    /// A slot, as the function reaches it (see the `_slot` functions).
+    struct __SlotRef<T, M>(
+        *mut ::core::mem::MaybeUninit<T>,
+        ::core::marker::PhantomData<M>,
+    );
+    impl<T, M: __Flag> __SlotRef<T, M> {
+        /// Moves the local into its slot, which is empty (its last handle was dropped, or
+        /// the future is new): the handle owns it from now on.
+        fn fill(self, value: T) -> __Pinned<T, M> {
+            let slot = unsafe { &mut *self.0 };
+            slot.write(value);
+            __Pinned {
+                slot: ::core::ptr::NonNull::from(slot).cast(),
+                moved: ::core::cell::Cell::new(M::THERE),
+            }
+        }
+        /// The handle back from a state that held the local, as its marker says.
+        fn unpark(self, parked: __InSlot<T, M>) -> __Pinned<T, M> {
+            __Pinned {
+                slot: unsafe { ::core::ptr::NonNull::new_unchecked(self.0) }.cast(),
+                moved: ::core::cell::Cell::new(parked.moved),
+            }
+        }
+        /// Drops the local of a state that is dropped (on cancellation, or when a poll
+        /// panics), at its place in the state's drop order.
+        fn drop_parked(self, parked: __InSlot<T, M>) {
+            ::core::mem::drop(self.unpark(parked));
+        }
+    }
+    /// What a state holds for a pinned local: its drop flag, if it has one, and its type
+    /// (for `Send` and `Sync`). The local is in its slot; this says the state owns it.
+    struct __InSlot<T, M> {
+        moved: M,
+        _local: ::core::marker::PhantomData<T>,
+    }
+    /// A pinned local, as the running code holds it: a pointer to its slot, whose value it
+    /// owns, and its drop flag. Dropping it drops the value in place (unless it was moved
+    /// out), at the end of the local's scope.
+    struct __Pinned<T, M: __Flag> {
+        slot: ::core::ptr::NonNull<T>,
+        moved: ::core::cell::Cell<M>,
+    }
+    #[allow(
+        dead_code,
+        reason = "a body that never assigns a pinned local uses only `place`"
+    )]
+    impl<T, M: __Flag> __Pinned<T, M> {
+        /// The local, where it lies, for as long as the caller says.
+        ///
+        /// # Safety
+        ///
+        /// The reference must not be used after the local's scope ends, nor after its value
+        /// is moved out (unless it is `Copy`). The macro only writes calls whose borrows
+        /// rustc checked in the body's native twin.
+        #[allow(clippy::mut_from_ref)]
+        unsafe fn place<'__a>(&self) -> &'__a mut T {
+            unsafe { &mut *self.slot.as_ptr() }
+        }
+        /// Hands the local to a state: the handle becomes a marker, and the value stays.
+        fn park(self) -> __InSlot<T, M> {
+            let moved = self.moved.get();
+            ::core::mem::forget(self);
+            __InSlot {
+                moved,
+                _local: ::core::marker::PhantomData,
+            }
+        }
+        /// `local = value`: drops the old value, unless it was moved out, then stores.
+        ///
+        /// # Safety
+        ///
+        /// Nothing borrows the value; rustc checks that in the native twin.
+        unsafe fn assign(&self) -> __Assign<'_, T, M> {
+            __Assign(self)
+        }
+    }
+    #[allow(
+        dead_code,
+        reason = "a body that never moves a pinned local out does not take"
+    )]
+    impl<T> __Pinned<T, bool> {
+        /// Moves the value out (copies it, for a `Copy` type), as a native use by value.
+        ///
+        /// # Safety
+        ///
+        /// Unless `T` is `Copy`, the value is not used again before `assign` gives it a new
+        /// one; rustc checks that in the native twin.
+        unsafe fn take(&self) -> T {
+            self.moved.set(true);
+            unsafe { self.slot.as_ptr().read() }
+        }
+    }
+    /// The left side of an assignment to a pinned local: `with` takes the right side,
+    /// evaluated after it, as native assignment evaluates it.
+    struct __Assign<'__a, T, M: __Flag>(&'__a __Pinned<T, M>);
+    #[allow(dead_code, reason = "used only by a body that assigns a pinned local")]
+    impl<T, M: __Flag> __Assign<'_, T, M> {
+        fn with(self, value: T) {
+            let place = self.0.slot.as_ptr();
+            if self.0.moved.replace(M::THERE).is_moved() {
+                unsafe { place.write(value) };
+            } else {
+                unsafe { *place = value };
+            }
+        }
+    }
+    impl<T, M: __Flag> ::core::ops::Drop for __Pinned<T, M> {
+        fn drop(&mut self) {
+            if !self.moved.get().is_moved() {
+                unsafe { self.slot.as_ptr().drop_in_place() };
+            }
+        }
+    }
+    /// `{name}` and `{name:?}` in a format string name the handle: show the local.
+    impl<T: ::core::fmt::Display, M: __Flag> ::core::fmt::Display for __Pinned<T, M> {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::core::fmt::Display::fmt(unsafe { self.place() }, f)
+        }
+    }
+    impl<T: ::core::fmt::Debug, M: __Flag> ::core::fmt::Debug for __Pinned<T, M> {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::core::fmt::Debug::fmt(unsafe { self.place() }, f)
+        }
+    }
+    /// The output of a future, never computed: the body's native twin is checked, not run.
+    fn __native_check<O, F: ::core::future::Future<Output = O>>(_: F) -> O {
+        ::core::unreachable!()
     }
     __NestedFuture::new(
         __NestedState::Start,
@@ -202,27 +431,53 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
             clippy::all,
             clippy::pedantic,
         )]
-        move |mut __state, __cx| -> ::core::task::Poll<usize> {
+        move |mut __state, __slots, __cx| -> ::core::task::Poll<usize> {
             '__poll: loop {
                 match __state.as_mut().project() {
                     __NestedStateProj::Start => {
                         __state.as_mut().take();
-                        let outer = String::from("outer");
-                        {
-                            let inner = vec![1, 2, 3];
-                            {
-                                let __awaitee = ::core::future::IntoFuture::into_future(
-                                    double(1),
-                                );
-                                __state
-                                    .set(__NestedState::Await0 {
-                                        __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                        inner,
-                                        outer,
-                                    });
-                                continue '__poll;
-                            };
-                        };
+                        if false {
+                            return ::core::task::Poll::Ready(
+                                __native_check::<
+                                    usize,
+                                    _,
+                                >(async move {
+                                    if false {
+                                        return __native_check::<
+                                            usize,
+                                            _,
+                                        >(::core::future::pending());
+                                    }
+                                    let outer = String::from("outer");
+                                    let inner_len = {
+                                        let inner = vec![1, 2, 3];
+                                        double(1).await;
+                                        inner.len()
+                                    };
+                                    double(2).await;
+                                    outer.len() + inner_len
+                                }),
+                            );
+                        }
+                        let outer = unsafe { __NestedSlots::outer_slot(__slots) }
+                            .fill(String::from("outer"));
+                        unsafe { __NestedSlots::inner_len_slot(__slots) }
+                            .fill({
+                                let inner = unsafe { __NestedSlots::inner_slot(__slots) }
+                                    .fill(vec![1, 2, 3]);
+                                {
+                                    let __awaitee = ::core::future::IntoFuture::into_future(
+                                        double(1),
+                                    );
+                                    __state
+                                        .set(__NestedState::Await0 {
+                                            __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
+                                            inner: inner.park(),
+                                            outer: outer.park(),
+                                        });
+                                    continue '__poll;
+                                };
+                            });
                     }
                     __NestedStateProj::Await0(__awaitee) => {
                         let __output = match ::core::future::Future::poll(
@@ -237,11 +492,15 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
                         let __NestedState::Await0 { outer, inner, .. } = __state
                             .as_mut()
                             .take() else { ::core::unreachable!() };
-                        let inner_len = {
-                            let inner = inner;
-                            __output;
-                            inner.len()
-                        };
+                        let outer = unsafe { __NestedSlots::outer_slot(__slots) }
+                            .unpark(outer);
+                        let inner = unsafe { __NestedSlots::inner_slot(__slots) }
+                            .unpark(inner);
+                        let inner_len = unsafe { __NestedSlots::inner_len_slot(__slots) }
+                            .fill({
+                                __output;
+                                (*unsafe { inner.place() }).len()
+                            });
                         {
                             let __awaitee = ::core::future::IntoFuture::into_future(
                                 double(2),
@@ -249,8 +508,8 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
                             __state
                                 .set(__NestedState::Await1 {
                                     __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                    inner_len,
-                                    outer,
+                                    inner_len: inner_len.park(),
+                                    outer: outer.park(),
                                 });
                             continue '__poll;
                         };
@@ -268,8 +527,15 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
                         let __NestedState::Await1 { outer, inner_len, .. } = __state
                             .as_mut()
                             .take() else { ::core::unreachable!() };
+                        let outer = unsafe { __NestedSlots::outer_slot(__slots) }
+                            .unpark(outer);
+                        let inner_len = unsafe { __NestedSlots::inner_len_slot(__slots) }
+                            .unpark(inner_len);
                         __output;
-                        return ::core::task::Poll::Ready(outer.len() + inner_len);
+                        return ::core::task::Poll::Ready(
+                            (*unsafe { outer.place() }).len()
+                                + unsafe { inner_len.take() },
+                        );
                     }
                     __NestedStateProj::Done => {
                         ::core::panic!("`async fn` resumed after completion")

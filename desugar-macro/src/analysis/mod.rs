@@ -18,7 +18,7 @@ use syn::Signature;
 
 use crate::lower::Lowered;
 
-pub(crate) use scope::{Declaration, Scope};
+pub(crate) use scope::{Declaration, Scope, consumes_receiver};
 
 /// Index of a binding in [`Analysis::bindings`].
 pub(crate) type BindingId = usize;
@@ -52,6 +52,12 @@ pub(crate) struct Pins {
     /// The pinned bindings the body moves out somewhere: their slots keep a
     /// drop flag (filled in by `codegen::pin_locals`).
     pub(crate) moved: std::collections::HashSet<BindingId>,
+    /// The names (by address) that are the last use of their pinned
+    /// binding on every path: no other mention of it can run after them.
+    /// Only there may a use whose mode the syntax does not tell (a method
+    /// named like a consuming one, a call of the local) move the value out:
+    /// a later use would show that it did not.
+    pub(crate) last_uses: std::collections::HashSet<usize>,
 }
 
 impl Pins {
@@ -215,6 +221,9 @@ fn pins(resolved: &scope::Resolved, pinned: &[bool]) -> syn::Result<Pins> {
         }
         if let Some(site) = mention.site {
             pins.mentions.insert(site, mention.binding);
+            if is_last_use(resolved, mention) {
+                pins.last_uses.insert(site);
+            }
         } else if let Some(mac) = mention.in_macro {
             let names = pins.in_macros.entry(mac).or_default();
             let ident = resolved.bindings[mention.binding].ident.clone();
@@ -224,6 +233,23 @@ fn pins(resolved: &scope::Resolved, pinned: &[bool]) -> syn::Result<Pins> {
         }
     }
     errors.map_or(Ok(pins), Err)
+}
+
+/// Whether no other mention of `mention`'s binding can run after it: none
+/// at a later position on a path that can follow it, and none in a loop
+/// around both that was entered after the binding was declared.
+fn is_last_use(resolved: &scope::Resolved, mention: &scope::Mention) -> bool {
+    let binding = mention.binding;
+    !resolved.mentions.iter().any(|other| {
+        other.binding == binding
+            && !std::ptr::eq(other, mention)
+            && ((other.position > mention.position
+                && !scope::exclusive(&other.branches, &mention.branches))
+                || other.loops.iter().any(|l| {
+                    mention.loops.contains(l)
+                        && resolved.loop_starts[*l] > resolved.declared_at[binding]
+                }))
+    })
 }
 
 /// A state is filled by naming each local at the point it moves into it.

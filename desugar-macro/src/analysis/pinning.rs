@@ -1,9 +1,13 @@
-//! Pinning: the locals that must not move while the function is suspended.
+//! Pinning: the locals that stay in place while the function is suspended.
 //!
-//! The states hand locals on by moving them: `take` moves them out of the
-//! state the function was suspended in, the code runs, and the next state
-//! is built from them. That is fine until a local is *borrowed by another
-//! local that lives across an `.await`*:
+//! rustc never moves a local of a coroutine: each lives at a fixed offset
+//! in the pinned frame from its first assignment to the end of its scope,
+//! and a suspension only records where it stopped. We do the same: a
+//! local that some state holds is *pinned*, it lives in its own slot of
+//! the future (see `codegen::pinned`) for its whole scope, the running
+//! code reaches it there, and the states hold a zero-sized marker instead
+//! of the value. So a transition copies nothing, and a borrow of a local
+//! held across an `.await` stays valid:
 //!
 //! ```text
 //! let text = String::from("hello");
@@ -12,15 +16,18 @@
 //! tail.len()
 //! ```
 //!
-//! Moving `text` from state to state would leave `tail` dangling. rustc
-//! never moves a local of a coroutine: each lives at a fixed offset in the
-//! pinned frame. We do the same for exactly the locals that need it: a
-//! *pinned* local lives in its own slot of the future (see
-//! `codegen::pinned`) from its declaration to the end of its scope, and
-//! the states hold a handle to it instead of the value.
+//! Reached through a pointer, a local can be used in place and moved out
+//! whole (`take`, with a drop flag), but Rust moves nothing *partly* out of
+//! a pointer, and the syntax does not always tell whether a use moves:
+//! `x.finish()` may take `self` by value, `match x { Some(s) => .. }` may
+//! move `s` out, `f()` may call an `FnOnce`. A local used that way
+//! (`Mention::ambiguous`) is not kept in place but moved from state to
+//! state as a real local, where rustc decides; unless something borrows it
+//! across an `.await`, which only a slot allows: then it is pinned anyway,
+//! and a use that does move it is a borrow error from rustc.
 //!
-//! Which locals? We cannot see types, so we read the syntax, as rustc's
-//! borrow checker would see the borrows:
+//! What borrows what is read from the syntax, as rustc's borrow checker
+//! would see the borrows:
 //!
 //! - a binding `y` is **derived** from the mentions in its initializer
 //!   (`let y = ..`), in the scrutinee it is bound from (`match`, `if let`,
@@ -30,18 +37,17 @@
 //!   `m.lock()`, `cell.borrow_mut()`) **borrow `x` itself**; any other
 //!   mention of a binding `z` passes on what `z` borrows (`let y = f(r)`
 //!   borrows what `r` does);
-//! - `x` is **pinned** when a binding that borrows it is held by some
+//! - `x` **must** be pinned when a binding that borrows it is held by some
 //!   state, or is the output of an `.await` whose future borrows it (the
-//!   output may borrow it too: `let first = first(&items).await;`).
-//!   Pinned locals are held by every state in their scope, whether or not
-//!   they are used after it: the borrow may be.
+//!   output may borrow it too: `let first = first(&items).await;`). Such a
+//!   local is held by every state in its scope, whether or not it is used
+//!   after it: the borrow may be.
 //!
-//! Guessing too much only costs a slot; guessing too little is a borrow
-//! error from rustc, never unsound code. Soundness does not rest on this
-//! guess at all: a pinned local is reached through a reference whose
-//! lifetime rustc cannot check, so the function's body is also compiled as
-//! the native `async` block it is (never run), and rustc's borrow checker
-//! checks every borrow there (see `codegen::pinned`).
+//! Soundness does not rest on these guesses: a pinned local is reached
+//! through a reference whose lifetime rustc cannot check, so the
+//! function's body is also compiled as the native `async` block it is
+//! (never run), and rustc's borrow checker checks every borrow there (see
+//! `codegen::pinned`).
 
 use std::collections::BTreeSet;
 
@@ -60,11 +66,15 @@ pub(super) struct Pinning {
     /// a shared reference parameter, and it can be kept in place, or the
     /// borrow of it is written out (then [`unsupported`] says why not).
     allowed: Vec<bool>,
+    /// Whether each binding may be kept in place whether or not anything
+    /// borrows it: allowed, and never used in a way that may move it (or a
+    /// part of it) where only its type tells (`Mention::ambiguous`).
+    in_place: Vec<bool>,
 }
 
 impl Pinning {
     pub(super) fn new(resolved: &Resolved) -> Pinning {
-        let allowed = (0..resolved.bindings.len())
+        let allowed: Vec<bool> = (0..resolved.bindings.len())
             .map(|binding| {
                 let held = resolved
                     .sites
@@ -88,16 +98,33 @@ impl Pinning {
                 }
             }
         }
+        let in_place = (0..resolved.bindings.len())
+            .map(|binding| {
+                allowed[binding]
+                    && !resolved
+                        .mentions
+                        .iter()
+                        .any(|m| m.binding == binding && m.ambiguous)
+            })
+            .collect();
         Pinning {
             borrows: borrows(resolved),
             awaited,
             allowed,
+            in_place,
         }
     }
 
     /// For each binding, whether it is pinned, given what each state holds.
     pub(super) fn pinned(&self, resolved: &Resolved, carried: &[Vec<BindingId>]) -> Vec<bool> {
         let mut pinned = vec![false; resolved.bindings.len()];
+        // Every local a state holds stays in place, as rustc keeps it,
+        // unless a use of it may move it in a way only its type tells.
+        for held in carried {
+            for &b in held {
+                pinned[b] = self.in_place[b];
+            }
+        }
         for &binding in &self.awaited {
             pinned[binding] = self.allowed[binding];
         }

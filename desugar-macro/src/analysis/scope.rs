@@ -65,6 +65,11 @@ pub(super) struct Mention {
     /// Inside the operand of an `.await`: a borrow there may be kept by
     /// the awaited future's output.
     pub(super) in_await: bool,
+    /// Used in a way whose mode only the type tells, and that may move
+    /// part of the binding or the whole of it in place (see
+    /// [`Resolver::ambiguous`]): a binding named so cannot be reached in
+    /// place, only moved from state to state.
+    pub(super) ambiguous: bool,
     /// For a name in a macro's arguments, the address of the macro.
     pub(super) in_macro: Option<usize>,
     /// Where the name is, for errors.
@@ -273,6 +278,9 @@ struct Resolver {
     shared_refs: Vec<BindingId>,
     /// The names (by address) borrowed so that the result may be kept.
     pinning: std::collections::HashSet<usize>,
+    /// The names (by address) used in a way only the type could tell (see
+    /// [`Resolver::ambiguous`]).
+    ambiguous: std::collections::HashSet<usize>,
     /// Of those, the ones borrowed with `&` or `&mut`.
     explicit: std::collections::HashSet<usize>,
     /// Inside an expression whose borrows cannot be kept (`Iterator::next`).
@@ -367,6 +375,10 @@ impl Resolver {
                     || (self.captures > 0 && self.moves == 0),
                 in_move: self.moves > 0,
                 in_await: self.awaiting > 0,
+                // A name in a macro that may move it (not a formatting
+                // one) is written in place there: it may be moved from it.
+                ambiguous: site.is_some_and(|site| self.ambiguous.contains(&site))
+                    || (self.in_macro.is_some() && use_ == Use::Value),
                 in_macro: self.in_macro,
                 span: ident.map(Ident::span),
                 // Passing a `&mut` on by value reborrows it: a lend too.
@@ -377,6 +389,19 @@ impl Resolver {
                 branches: self.branches.clone(),
                 loops: self.loops.clone(),
             });
+        }
+    }
+
+    /// Marks the binding `place` starts from (`x` in `x.a.b`) as used in a
+    /// way only the type could tell, and that may move it or a part of it
+    /// in place: the receiver of a method of unknown mode, a scrutinee
+    /// whose pattern binds by value, a field moved out, a called closure
+    /// (maybe `FnOnce`). A binding kept in its slot is reached through a
+    /// pointer, from which Rust moves nothing, so such a binding moves from
+    /// state to state instead, as a real local, where rustc decides.
+    fn ambiguous(&mut self, place: &Expr) {
+        if let Some(root) = place_root_by_fields(place) {
+            self.ambiguous.insert(std::ptr::from_ref(root) as usize);
         }
     }
 
@@ -498,6 +523,12 @@ impl Resolver {
                         } else {
                             Use::Place
                         };
+                        // `let (a, b) = x;` may move parts of `x` out.
+                        let destructures = !matches!(&local.pat, Pat::Ident(_) | Pat::Wild(_))
+                            && !matches!(&local.pat, Pat::Type(t) if matches!(&*t.pat, Pat::Ident(_)));
+                        if destructures && binds_by_value(&local.pat) {
+                            self.ambiguous(&init.expr);
+                        }
                         self.expr(&init.expr, use_);
                         if let Some((_, diverge)) = &init.diverge {
                             self.expr(diverge, Use::Value);
@@ -639,7 +670,13 @@ impl Resolver {
                 self.expr(&r.expr, Use::Lend);
             }
             Expr::RawAddr(r) => self.expr(&r.expr, Use::Lend),
-            Expr::Field(field) => self.expr(&field.base, use_),
+            Expr::Field(field) => {
+                if use_ == Use::Value {
+                    // `x.a` by value moves `a` out of `x`, unless it is `Copy`.
+                    self.ambiguous(expr);
+                }
+                self.expr(&field.base, use_);
+            }
             Expr::Index(index) => {
                 let base = if use_ == Use::Lend {
                     Use::Lend
@@ -686,6 +723,7 @@ impl Resolver {
                         explicit: false,
                         in_move: false,
                         in_await: false,
+                        ambiguous: false,
                         in_macro: None,
                         span: None,
                         branches: self.branches.clone(),
@@ -724,6 +762,7 @@ impl Resolver {
                 self.unpinned -= 1;
             }
             Expr::Call(call) => {
+                self.ambiguous(&call.func);
                 let args = call.args.iter().map(|a| (a, Use::Value));
                 // Calling a local closure may consume it (`FnOnce`).
                 self.operands(std::iter::once((&*call.func, Use::Value)).chain(args));
@@ -734,6 +773,15 @@ impl Resolver {
                 } else {
                     Use::Lend
                 };
+                // A consuming method on the whole local takes it out of
+                // its slot (at its last use); on a field, or of unknown
+                // mode, it may move where only the type tells.
+                let whole = matches!(&*call.receiver, Expr::Path(_));
+                let clear =
+                    keeps_receiver(&call.method) || (whole && consumes_receiver(&call.method));
+                if !clear {
+                    self.ambiguous(&call.receiver);
+                }
                 if borrows_receiver(&call.method) {
                     self.pin_root(&call.receiver);
                 }
@@ -797,6 +845,9 @@ impl Resolver {
                 } else {
                     Use::Place
                 };
+                if binds_by_value(&e.pat) {
+                    self.ambiguous(&e.expr);
+                }
                 let mentioned = self.mentions.len();
                 self.expr(&e.expr, use_);
                 let by_reference = self.is_reference(&e.expr) || self.next_reference(&e.expr);
@@ -855,6 +906,7 @@ impl Resolver {
             }
             Expr::Match(e) => {
                 let use_ = if e.arms.iter().any(|arm| binds_by_value(&arm.pat)) {
+                    self.ambiguous(&e.expr);
                     Use::Value
                 } else {
                     Use::Place
@@ -1023,6 +1075,63 @@ fn inline_format_args(literal: &str) -> Vec<String> {
     names
 }
 
+/// The binding a place made of fields starts from: `x` in `x.a.b`, and
+/// `x` itself. (An index or a dereference cannot be moved out of.)
+fn place_root_by_fields(place: &Expr) -> Option<&Ident> {
+    match place {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        Expr::Field(field) => place_root_by_fields(&field.base),
+        Expr::Paren(paren) => place_root_by_fields(&paren.expr),
+        Expr::Group(group) => place_root_by_fields(&group.expr),
+        _ => None,
+    }
+}
+
+/// Method names that, by the conventions of `std`, take `&self` or
+/// `&mut self`: a receiver there is used in place, whatever its type.
+fn keeps_receiver(method: &Ident) -> bool {
+    let name = method.to_string();
+    borrows_receiver(method)
+        || name.starts_with("is_")
+        || name.starts_with("to_")
+        || name.starts_with("push")
+        || name.starts_with("pop")
+        || name.starts_with("insert")
+        || name.starts_with("remove")
+        || name.starts_with("contains")
+        || name.starts_with("starts_with")
+        || name.starts_with("ends_with")
+        || name.starts_with("extend")
+        || name.starts_with("sort")
+        || name.starts_with("retain")
+        || matches!(
+            name.as_str(),
+            "len"
+                | "clone"
+                | "clear"
+                | "truncate"
+                | "reserve"
+                | "dedup"
+                | "swap"
+                | "fill"
+                | "next"
+                | "next_back"
+                | "peek"
+                | "replace"
+                | "set"
+                | "fmt"
+                | "eq"
+                | "ne"
+                | "cmp"
+                | "partial_cmp"
+                | "hash"
+                | "capacity"
+                | "append"
+                | "touch"
+                | "name"
+        )
+}
+
 /// The binding a place starts from: `x` in `x.a[i]`.
 fn place_root(place: &Expr) -> Option<&Ident> {
     match place {
@@ -1090,7 +1199,7 @@ fn borrows_receiver(method: &Ident) -> bool {
 }
 
 /// Method names that, by the conventions of `std`, take `self` by value.
-fn consumes_receiver(method: &Ident) -> bool {
+pub(crate) fn consumes_receiver(method: &Ident) -> bool {
     let name = method.to_string();
     name.starts_with("into_")
         || name.starts_with("unwrap")

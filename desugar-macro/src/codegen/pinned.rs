@@ -1,8 +1,8 @@
-//! Pinned locals: kept in place in the future while something borrows them.
+//! Pinned locals: kept in place in the future, as rustc keeps them.
 //!
-//! A local that another held local borrows (see `analysis::pinning`) must
-//! not move while the function is suspended. Such a local gets a *slot* in
-//! the future itself, beside the state:
+//! A local that a state holds (see `analysis::pinning`) does not move while
+//! the function is suspended. It gets a *slot* in the future itself,
+//! beside the state:
 //!
 //! ```text
 //! struct __ExampleSlots<Text> { text: MaybeUninit<Text> }
@@ -51,7 +51,7 @@ use syn::{Expr, Pat};
 
 use super::names::Names;
 use super::resume::hidden;
-use crate::analysis::{Analysis, BindingId, Declaration, Pins};
+use crate::analysis::{Analysis, BindingId, Declaration, Pins, consumes_receiver};
 
 /// Rewrites the body so that it reaches each pinned local in its slot.
 ///
@@ -105,6 +105,15 @@ impl Rewriter<'_> {
         let mut out = Vec::with_capacity(tokens.len());
         for (i, token) in tokens.iter().enumerate() {
             match token {
+                // `stringify!(..)` names the code as written (an assertion's
+                // message): a name there is text, not the local.
+                TokenTree::Group(_)
+                    if i >= 2
+                        && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == '!')
+                        && matches!(&tokens[i - 2], TokenTree::Ident(m) if m == "stringify") =>
+                {
+                    out.push(token.clone());
+                }
                 TokenTree::Group(group) => {
                     let mut new = Group::new(group.delimiter(), self.tokens(group.stream(), names));
                     new.set_span(group.span());
@@ -144,6 +153,19 @@ impl Rewriter<'_> {
             return Some((ident.clone(), binding));
         }
         None
+    }
+
+    /// Whether `expr` names a pinned local for the last time (see
+    /// `Pins::last_uses`).
+    fn is_last_use(&self, expr: &Expr) -> bool {
+        if let Expr::Path(path) = expr
+            && let Some(ident) = path.path.get_ident()
+        {
+            let address = std::ptr::from_ref(ident) as usize;
+            self.pins.mentions.contains_key(&address) && self.pins.last_uses.contains(&address)
+        } else {
+            false
+        }
     }
 
     /// An operand used by value: a pinned local named there is moved out
@@ -202,13 +224,63 @@ impl VisitMut for Rewriter<'_> {
     }
 
     fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        // A closure kept in place is called in place: taking it out would
+        // drop what it captured early, unless it is an `FnOnce`, which the
+        // syntax does not tell (calling one in place is a borrow error).
         self.visit_expr_mut(&mut call.func);
         call.args.iter_mut().for_each(|arg| self.operand(arg));
     }
 
     fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
-        self.visit_expr_mut(&mut call.receiver);
+        // `v.into_iter()`, `it.map(..)`, `opt.unwrap()`: moved out at its
+        // last use, by `std`'s naming; any other method borrows in place,
+        // and one that did consume there would be a borrow error, never a
+        // silent difference.
+        if consumes_receiver(&call.method) && self.is_last_use(&call.receiver) {
+            self.operand(&mut call.receiver);
+        } else {
+            self.visit_expr_mut(&mut call.receiver);
+        }
         call.args.iter_mut().for_each(|arg| self.operand(arg));
+    }
+
+    fn visit_expr_await_mut(&mut self, node: &mut syn::ExprAwait) {
+        self.operand(&mut node.base);
+    }
+
+    fn visit_expr_binary_mut(&mut self, node: &mut syn::ExprBinary) {
+        use syn::BinOp::{
+            Add, AddAssign, BitAnd, BitAndAssign, BitOr, BitOrAssign, BitXor, BitXorAssign, Div,
+            DivAssign, Mul, MulAssign, Rem, RemAssign, Shl, ShlAssign, Shr, ShrAssign, Sub,
+            SubAssign,
+        };
+        match node.op {
+            // Arithmetic and bit operators take both operands by value.
+            Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_) | BitAnd(_) | BitOr(_) | BitXor(_)
+            | Shl(_) | Shr(_) => {
+                self.operand(&mut node.left);
+                self.operand(&mut node.right);
+            }
+            // `a += b`: `a` is a place, `b` a value.
+            AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_)
+            | BitAndAssign(_) | BitOrAssign(_) | BitXorAssign(_) | ShlAssign(_) | ShrAssign(_) => {
+                self.visit_expr_mut(&mut node.left);
+                self.operand(&mut node.right);
+            }
+            // Comparisons borrow; `&&` and `||` take `bool`s.
+            _ => visit_mut::visit_expr_binary_mut(self, node),
+        }
+    }
+
+    fn visit_expr_unary_mut(&mut self, node: &mut syn::ExprUnary) {
+        match node.op {
+            syn::UnOp::Neg(_) | syn::UnOp::Not(_) => self.operand(&mut node.expr),
+            _ => visit_mut::visit_expr_unary_mut(self, node),
+        }
+    }
+
+    fn visit_expr_cast_mut(&mut self, node: &mut syn::ExprCast) {
+        self.operand(&mut node.expr);
     }
 
     fn visit_expr_return_mut(&mut self, node: &mut syn::ExprReturn) {
@@ -294,7 +366,7 @@ impl VisitMut for Rewriter<'_> {
         }
         if let Some(init) = &mut local.init {
             let value = std::mem::replace(&mut *init.expr, Expr::PLACEHOLDER);
-            *init.expr = fill(&self.slots, slot, &value);
+            *init.expr = fill(&self.slots, slot, value);
         }
     }
 
@@ -316,22 +388,28 @@ impl VisitMut for Rewriter<'_> {
 /// take them. It recognises exactly the form `Rewriter::place` writes: the
 /// two change together.
 pub(super) fn places_before_storing(operand: &mut Expr) -> Vec<syn::Stmt> {
-    struct Places(Vec<Ident>);
+    /// The handles the operand reaches, and whether it takes the value out.
+    struct Places(Vec<(Ident, bool)>);
     impl VisitMut for Places {
         fn visit_expr_mut(&mut self, expr: &mut Expr) {
             if let Expr::Unsafe(block) = expr
                 && let [syn::Stmt::Expr(Expr::MethodCall(call), None)] = &block.block.stmts[..]
-                && call.method == "place"
+                && (call.method == "place" || call.method == "take")
                 && call.args.is_empty()
                 && let Expr::Path(path) = &*call.receiver
                 && let Some(ident) = path.path.get_ident()
             {
-                if !self.0.contains(ident) {
-                    self.0.push(ident.clone());
+                let takes = call.method == "take";
+                if !self.0.iter().any(|(i, t)| i == ident && *t == takes) {
+                    self.0.push((ident.clone(), takes));
                 }
-                let pointer = pre_name(ident);
-                // SAFETY: see `place`.
-                *expr = syn::parse_quote!(unsafe { &mut *#pointer });
+                let pre = pre_name(ident, takes);
+                *expr = if takes {
+                    syn::parse_quote!(#pre)
+                } else {
+                    // SAFETY: see `place`.
+                    syn::parse_quote!(unsafe { &mut *#pre })
+                };
                 return;
             }
             visit_mut::visit_expr_mut(self, expr);
@@ -342,19 +420,28 @@ pub(super) fn places_before_storing(operand: &mut Expr) -> Vec<syn::Stmt> {
     places
         .0
         .iter()
-        .map(|ident| {
-            let pointer = pre_name(ident);
-            syn::parse_quote! {
-                // SAFETY: see `place`; a pointer, as the handle is parked next.
-                let #pointer: *mut _ = unsafe { #ident.place() };
+        .map(|(ident, takes)| {
+            let pre = pre_name(ident, *takes);
+            if *takes {
+                syn::parse_quote! {
+                    // SAFETY: see `take`; moved out before the handle is parked
+                    // (with its drop flag saying so).
+                    let #pre = unsafe { #ident.take() };
+                }
+            } else {
+                syn::parse_quote! {
+                    // SAFETY: see `place`; a pointer, as the handle is parked next.
+                    let #pre: *mut _ = unsafe { #ident.place() };
+                }
             }
         })
         .collect()
 }
 
-fn pre_name(ident: &Ident) -> Ident {
+fn pre_name(ident: &Ident, takes: bool) -> Ident {
     quote::format_ident!(
-        "__pre_{}",
+        "{}{}",
+        if takes { "__taken_" } else { "__pre_" },
         ident.to_string().trim_start_matches("r#"),
         span = proc_macro2::Span::mixed_site()
     )
@@ -370,14 +457,18 @@ fn place_name(ident: &Ident) -> Ident {
 }
 
 /// `value`, moved into `slot`: evaluates to the handle.
-fn fill(slots: &Ident, slot: &Ident, value: &impl quote::ToTokens) -> Expr {
+fn fill(slots: &Ident, slot: &Ident, value: Expr) -> Expr {
     let pointer = hidden("__slots");
     let at = slot_fn(slot);
-    syn::parse_quote! {
+    let mut call: syn::ExprMethodCall = syn::parse_quote! {
         // SAFETY: the slot belongs to this local alone and is empty here: the
         // handle that last filled it was dropped at the end of its scope.
-        unsafe { #slots::#at(#pointer) }.fill(#value)
-    }
+        unsafe { #slots::#at(#pointer) }.fill(())
+    };
+    // The value goes in as it is: printed and parsed again, an attribute on
+    // it would move (lowering's marker on `a || b` would mark `a`).
+    call.args[0] = value;
+    Expr::MethodCall(call)
 }
 
 /// The function that hands out a slot, empty: `text_slot`.
@@ -402,7 +493,7 @@ pub(super) fn params(analysis: &Analysis, names: &Names) -> TokenStream {
             let field = &param.field;
             match analysis.pins.slot(param.binding) {
                 Some(slot) => {
-                    let fill = fill(slots, slot, field);
+                    let fill = fill(slots, slot, syn::parse_quote!(#field));
                     quote!(let #field = #fill;)
                 }
                 None => {
