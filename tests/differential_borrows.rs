@@ -95,6 +95,89 @@ mod awaitee_borrows {
     }
 }
 
+/// Locals bound by a pattern, borrowed across an `.await`: each is kept in
+/// place from where its scope begins, like one declared alone.
+mod pattern_bindings_kept_in_place {
+    use super::*;
+
+    differential! {
+        /// A destructuring `let`, one part borrowed across the await.
+        async fn destructured_let_borrowed() -> usize {
+            let (items, count) = (vec![1, 2, 3], Noisy::new("count"));
+            let view = &items;
+            leaf("tick", ()).await;
+            count.touch();
+            view.len()
+        }
+        with ();
+
+        /// A `match` arm's binding lent to the awaited future, as a command
+        /// handler lends its key (`Command::Get(key) => db.get(&key).await`).
+        async fn match_binding_lent_to_the_future(command: Option<String>) -> usize {
+            let guard = Noisy::new("guard");
+            let n = match command {
+                Some(key) => {
+                    let first = &key[..1];
+                    leaf("get", first.len()).await + key.len()
+                }
+                None => 0,
+            };
+            guard.touch();
+            n
+        }
+        with (Some(String::from("abc"))), (None);
+
+        /// An `if let` binding whose borrow lives across two awaits.
+        async fn if_let_binding_borrowed(items: Option<Vec<u32>>) -> u32 {
+            if let Some(list) = items {
+                let head = &list[0];
+                leaf("a", ()).await;
+                let more = leaf("b", 1).await;
+                *head + more
+            } else {
+                0
+            }
+        }
+        with (Some(vec![7, 8])), (None);
+
+        /// A `while let` binding borrowed across the await in the body.
+        async fn while_let_binding_borrowed() -> usize {
+            let mut stack = vec![String::from("x"), String::from("yz")];
+            let mut total = 0;
+            while let Some(word) = stack.pop() {
+                let view = word.as_str();
+                leaf("step", ()).await;
+                total += view.len();
+            }
+            total
+        }
+        with ();
+
+        /// A `for` loop's pattern binding borrowed across the await.
+        async fn for_pattern_binding_borrowed() -> usize {
+            let words = vec![(1, String::from("a")), (2, String::from("bc"))];
+            let mut total = 0;
+            for (n, word) in words {
+                let view = &word;
+                total += leaf("n", n).await + view.len();
+            }
+            total
+        }
+        with ();
+
+        /// A `ref mut` binding written through after an await.
+        async fn ref_mut_binding_written_after_an_await() -> usize {
+            let mut pair = (vec![1_u32], Noisy::new("pair"));
+            let (ref mut list, ref name) = pair;
+            leaf("tick", ()).await;
+            list.push(2);
+            name.touch();
+            list.len()
+        }
+        with ();
+    }
+}
+
 /// Kept-in-place locals in the places a type is written or coerced to.
 mod kept_locals_and_types {
     use super::*;
@@ -497,6 +580,7 @@ fn size_summary() {
     let mut sizes = awaitee_borrows::all_sizes();
     sizes.extend(held_borrows::all_sizes());
     sizes.extend(kept_locals_and_types::all_sizes());
+    sizes.extend(pattern_bindings_kept_in_place::all_sizes());
     println!(
         "{:<40} {:>7} {:>10} {:>6}",
         "case", "native", "desugared", "ratio"

@@ -8,14 +8,14 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
         Start { n: N },
         /// At the top of the `loop` (line 6)'s body.
         ///
-        /// A transit state: `poll` goes on from it at once, so the loop's code is written once. Holds `__iter0`, `total` (a handle: the local stays in its slot, borrowed, and must not move).
-        Loop0 { __iter0: Iter0, total: __InSlot<Total, bool> },
+        /// A transit state: `poll` goes on from it at once, so the loop's code is written once. Holds `__iter0` (a handle: the local stays in its slot, borrowed, and must not move), `total` (a handle: the local stays in its slot, borrowed, and must not move).
+        Loop0 { __iter0: __InSlot<Iter0, ()>, total: __InSlot<Total, bool> },
         /// Suspended at `double(i).await` (line 7).
         ///
-        /// Holds the future it awaits, then `__iter0`, `total` (a handle: the local stays in its slot, borrowed, and must not move): the locals that live across this point. Dropping the future here drops them in this order.
+        /// Holds the future it awaits, then `__iter0` (a handle: the local stays in its slot, borrowed, and must not move), `total` (a handle: the local stays in its slot, borrowed, and must not move): the locals that live across this point. Dropping the future here drops them in this order.
         Await0 {
             __awaitee: ::core::mem::MaybeUninit<F0>,
-            __iter0: Iter0,
+            __iter0: __InSlot<Iter0, ()>,
             total: __InSlot<Total, bool>,
         },
         /// Returned: polling again panics, as a native `async fn` does.
@@ -70,7 +70,7 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
         /// `__slots` points to the slots of the future this state is in.
         unsafe fn poison(
             self: ::core::pin::Pin<&mut Self>,
-            __slots: *mut __SumSlots<Total>,
+            __slots: *mut __SumSlots<Total, Iter0>,
         ) {
             let this = unsafe { self.get_unchecked_mut() };
             unsafe { this.drop_awaitee() };
@@ -80,11 +80,11 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
             )]
             match ::core::mem::replace(this, Self::Poisoned) {
                 Self::Loop0 { __iter0, total, .. } => {
-                    ::core::mem::drop(__iter0);
+                    unsafe { __SumSlots::__iter0_slot(__slots) }.drop_parked(__iter0);
                     unsafe { __SumSlots::total_slot(__slots) }.drop_parked(total);
                 }
                 Self::Await0 { __iter0, total, .. } => {
-                    ::core::mem::drop(__iter0);
+                    unsafe { __SumSlots::__iter0_slot(__slots) }.drop_parked(__iter0);
                     unsafe { __SumSlots::total_slot(__slots) }.drop_parked(total);
                 }
                 _ => {}
@@ -125,7 +125,7 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
     #[allow(non_camel_case_types)]
     struct __SumFuture<N, F0, Total, Iter0, R> {
         state: __SumState<N, F0, Total, Iter0>,
-        slots: __SumSlots<Total>,
+        slots: __SumSlots<Total, Iter0>,
         resume: R,
         /// Like every `async fn` future this one is `!Unpin`: once polled it must not move.
         _pinned: ::core::marker::PhantomPinned,
@@ -135,7 +135,7 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
     where
         R: ::core::ops::FnMut(
             ::core::pin::Pin<&mut __SumState<N, F0, Total, Iter0>>,
-            *mut __SumSlots<Total>,
+            *mut __SumSlots<Total, Iter0>,
             &mut ::core::task::Context<'_>,
         ) -> ::core::task::Poll<O>,
     {
@@ -156,7 +156,7 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
     where
         R: ::core::ops::FnMut(
             ::core::pin::Pin<&mut __SumState<N, F0, Total, Iter0>>,
-            *mut __SumSlots<Total>,
+            *mut __SumSlots<Total, Iter0>,
             &mut ::core::task::Context<'_>,
         ) -> ::core::task::Poll<O>,
     {
@@ -190,7 +190,7 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
     #[allow(non_camel_case_types)]
     struct __PoisonOnUnwind<'__pin, N, F0, Total, Iter0>(
         ::core::pin::Pin<&'__pin mut __SumState<N, F0, Total, Iter0>>,
-        *mut __SumSlots<Total>,
+        *mut __SumSlots<Total, Iter0>,
     );
     #[allow(non_camel_case_types)]
     impl<N, F0, Total, Iter0> ::core::ops::Drop
@@ -201,15 +201,17 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
     }
     /// The locals of `sum` that are borrowed across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope.
     #[allow(non_camel_case_types, non_snake_case)]
-    struct __SumSlots<Total> {
+    struct __SumSlots<Total, Iter0> {
         total: ::core::mem::MaybeUninit<Total>,
+        __iter0: ::core::mem::MaybeUninit<Iter0>,
     }
     #[allow(non_camel_case_types, non_snake_case)]
-    impl<Total> __SumSlots<Total> {
+    impl<Total, Iter0> __SumSlots<Total, Iter0> {
         /// Every slot empty: a local is written into its slot where it is declared.
         fn empty() -> Self {
             Self {
                 total: ::core::mem::MaybeUninit::uninit(),
+                __iter0: ::core::mem::MaybeUninit::uninit(),
             }
         }
         /// The local's slot, to fill where the local is declared, or to take its
@@ -222,6 +224,17 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
         /// slot hands out.
         unsafe fn total_slot(this: *mut Self) -> __SlotRef<Total, bool> {
             __SlotRef(unsafe { &raw mut (*this).total }, ::core::marker::PhantomData)
+        }
+        /// The local's slot, to fill where the local is declared, or to take its
+        /// handle back from a state. `bool`: the body may move the local out, so its
+        /// handle keeps a drop flag; `()`: it never does.
+        ///
+        /// # Safety
+        ///
+        /// `this` points to the slots of a pinned future, which outlives what the
+        /// slot hands out.
+        unsafe fn __iter0_slot(this: *mut Self) -> __SlotRef<Iter0, ()> {
+            __SlotRef(unsafe { &raw mut (*this).__iter0 }, ::core::marker::PhantomData)
         }
     }
     /// A drop flag (`bool`: moved out or not), or none (`()`) for a local that is never
@@ -412,13 +425,17 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
                         }
                         let total = unsafe { __SumSlots::total_slot(__slots) }.fill(0);
                         match ::core::iter::IntoIterator::into_iter(0..n) {
-                            mut __iter0 => {
-                                __state
-                                    .set(__SumState::Loop0 {
-                                        __iter0,
-                                        total: total.park(),
-                                    });
-                                continue '__poll;
+                            __bound_iter0 => {
+                                let __iter0 = unsafe { __SumSlots::__iter0_slot(__slots) }
+                                    .fill(__bound_iter0);
+                                {
+                                    __state
+                                        .set(__SumState::Loop0 {
+                                            __iter0: __iter0.park(),
+                                            total: total.park(),
+                                        });
+                                    continue '__poll;
+                                }
                             }
                         };
                     }
@@ -428,23 +445,29 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
                             .take() else { ::core::unreachable!() };
                         let total = unsafe { __SumSlots::total_slot(__slots) }
                             .unpark(total);
+                        let __iter0 = unsafe { __SumSlots::__iter0_slot(__slots) }
+                            .unpark(__iter0);
                         {
                             let mut __iter0 = __iter0;
-                            loop {
-                                match ::core::iter::Iterator::next(&mut __iter0) {
-                                    ::core::option::Option::Some(i) => {
-                                        let __awaitee = ::core::future::IntoFuture::into_future(
-                                            double(i),
-                                        );
-                                        __state
-                                            .set(__SumState::Await0 {
-                                                __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                                __iter0,
-                                                total: total.park(),
-                                            });
-                                        continue '__poll;
+                            {
+                                loop {
+                                    match ::core::iter::Iterator::next(
+                                        &mut (*unsafe { __iter0.place() }),
+                                    ) {
+                                        ::core::option::Option::Some(i) => {
+                                            let __awaitee = ::core::future::IntoFuture::into_future(
+                                                double(i),
+                                            );
+                                            __state
+                                                .set(__SumState::Await0 {
+                                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
+                                                    __iter0: __iter0.park(),
+                                                    total: total.park(),
+                                                });
+                                            continue '__poll;
+                                        }
+                                        ::core::option::Option::None => break,
                                     }
-                                    ::core::option::Option::None => break,
                                 }
                             }
                         };
@@ -465,6 +488,8 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
                             .take() else { ::core::unreachable!() };
                         let total = unsafe { __SumSlots::total_slot(__slots) }
                             .unpark(total);
+                        let __iter0 = unsafe { __SumSlots::__iter0_slot(__slots) }
+                            .unpark(__iter0);
                         {
                             let mut __iter0 = __iter0;
                             {
@@ -474,7 +499,7 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
                                 {
                                     __state
                                         .set(__SumState::Loop0 {
-                                            __iter0,
+                                            __iter0: __iter0.park(),
                                             total: total.park(),
                                         });
                                     continue '__poll;

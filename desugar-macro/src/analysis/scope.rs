@@ -162,7 +162,12 @@ pub(crate) enum Declaration {
     /// `let x = value;` or `let mut x: T = value;`: the address of the
     /// `syn::Local` in the lowered body.
     Let(usize),
-    /// Any other pattern, or a `let` without a value.
+    /// A name bound by any other pattern (`let (a, b) = ..`, a `match`
+    /// arm, `if let`, a `for` loop's): the address of the name in the
+    /// lowered body, where the code generator renames it and fills the
+    /// slot from it when its scope begins.
+    Bound(usize),
+    /// A `let` without a value, or a name in a `|` pattern.
     Pattern,
 }
 
@@ -336,9 +341,10 @@ impl Resolver {
         });
         let position = self.tick();
         self.declared_at.push(position);
-        self.declarations.push(Declaration::Pattern);
-        self.declared_site
-            .push(self.renamable.then(|| std::ptr::from_ref(ident) as usize));
+        let site = self.renamable.then(|| std::ptr::from_ref(ident) as usize);
+        self.declarations
+            .push(site.map_or(Declaration::Pattern, Declaration::Bound));
+        self.declared_site.push(site);
         self.frames
             .last_mut()
             .expect("a scope")
@@ -389,6 +395,24 @@ impl Resolver {
                 branches: self.branches.clone(),
                 loops: self.loops.clone(),
             });
+        }
+    }
+
+    /// A binding of a `let` in a condition whose later part awaits
+    /// (`if let Some(a) = x && f(a).await`) is held across that `.await`
+    /// before the body it belongs to begins, where its slot would be
+    /// filled: it is left to move from state to state. `bindings` and
+    /// `sites` are the counts before the condition was walked.
+    fn bound_before_await(&mut self, bindings: usize, sites: usize) {
+        for binding in bindings..self.bindings.len() {
+            let declared = self.declared_at[binding];
+            if self.sites[sites..]
+                .iter()
+                .any(|(_, site)| site.position > declared)
+                && matches!(self.declarations[binding], Declaration::Bound(_))
+            {
+                self.declarations[binding] = Declaration::Pattern;
+            }
         }
     }
 
@@ -552,6 +576,9 @@ impl Resolver {
                         self.bindings[first..]
                             .iter_mut()
                             .for_each(|b| b.deferred = true);
+                        self.declarations[first..]
+                            .iter_mut()
+                            .for_each(|d| *d = Declaration::Pattern);
                     }
                     if let Some(init) = &local.init
                         && self.iterates_references(&init.expr)
@@ -872,7 +899,9 @@ impl Resolver {
                         .as_ref()
                         .is_some_and(|(_, branch)| tests_more(branch));
                     let outer = std::mem::replace(&mut this.else_follows, more);
+                    let (bindings, sites) = (this.bindings.len(), this.sites.len());
                     this.expr(&e.cond, Use::Value);
+                    this.bound_before_await(bindings, sites);
                     this.else_follows = outer;
                     this.pending.pop();
                     this.in_branch(id, 0, |this| this.block(&e.then_branch));
@@ -889,7 +918,9 @@ impl Resolver {
             Expr::While(e) => self.in_loop(loop_index(&e.attrs), |this| {
                 this.in_frame(|this| {
                     this.pending.push(Scope::of(&e.body));
+                    let (bindings, sites) = (this.bindings.len(), this.sites.len());
                     this.expr(&e.cond, Use::Value);
+                    this.bound_before_await(bindings, sites);
                     this.pending.pop();
                     this.block(&e.body);
                 });
@@ -922,6 +953,14 @@ impl Resolver {
                         this.in_frame(|this| {
                             let first = this.bindings.len();
                             this.declare_pattern(&arm.pat, Scope::of(arm), by_reference);
+                            // Its slot is filled at the start of the arm's
+                            // block (`codegen::pinned`): without a block, it
+                            // moves from state to state.
+                            if !matches!(&*arm.body, Expr::Block(b) if b.label.is_none()) {
+                                this.declarations[first..]
+                                    .iter_mut()
+                                    .for_each(|d| *d = Declaration::Pattern);
+                            }
                             this.derivations.push(Derivation {
                                 bindings: (first..this.bindings.len()).collect(),
                                 mentions: scrutinee.clone(),

@@ -44,6 +44,8 @@
 //! keeps each pinned local alive and in place for its whole scope, so what
 //! the check accepts is sound here.
 
+use std::collections::HashMap;
+
 use proc_macro2::{Group, Ident, TokenStream, TokenTree};
 use quote::quote;
 use syn::visit_mut::{self, VisitMut};
@@ -59,11 +61,22 @@ use crate::analysis::{Analysis, BindingId, Declaration, Pins, consumes_receiver}
 pub(crate) fn rewrite(body: &mut syn::Block, pins: &mut Pins, function: &Ident) {
     if !pins.slots.is_empty() {
         let slots = super::names::slots(function);
+        let patterns = pins
+            .slots
+            .iter()
+            .filter_map(|(binding, slot, declaration)| match declaration {
+                Declaration::Bound(site) => Some((*site, (*binding, slot.clone()))),
+                _ => None,
+            })
+            .collect();
         let mut rewriter = Rewriter {
             pins,
             slots,
             bound: None,
             moved: Vec::new(),
+            patterns,
+            pending: Vec::new(),
+            unfilled: HashMap::new(),
         };
         rewriter.visit_block_mut(body);
         let moved = rewriter.moved;
@@ -80,6 +93,16 @@ struct Rewriter<'p> {
     bound: Option<Vec<Ident>>,
     /// The pinned bindings moved out somewhere.
     moved: Vec<BindingId>,
+    /// The pinned bindings a pattern declares, by the address of their
+    /// name, with their slots.
+    patterns: HashMap<usize, (BindingId, Ident)>,
+    /// Of those, the ones the pattern being rewritten bound: the handle's
+    /// name, the name the pattern now binds, the slot. Their slots are
+    /// filled where their scope begins (`fills`).
+    pending: Vec<(Ident, Ident, Ident)>,
+    /// Bound by a pattern, not in their slots yet: a guard, or a later
+    /// condition of a `let` chain, names them as the pattern bound them.
+    unfilled: HashMap<BindingId, Ident>,
 }
 
 impl Rewriter<'_> {
@@ -142,6 +165,31 @@ impl Rewriter<'_> {
         self.pinned_binding(expr).map(|(ident, _)| ident)
     }
 
+    /// `expr` as a pattern bound it, if it names a pinned binding whose
+    /// slot is not filled yet (see `unfilled`).
+    fn as_bound(&self, expr: &Expr) -> Option<Expr> {
+        let (_, binding) = self.pinned_binding(expr)?;
+        let renamed = self.unfilled.get(&binding)?;
+        Some(syn::parse_quote!(#renamed))
+    }
+
+    /// The statements that move the pattern bindings just rewritten into
+    /// their slots: `let x = slot.fill(__bound_x);`, at the start of their
+    /// scope (the body of the arm, the block an `if let` guards, just after
+    /// a destructuring `let`). Each handle drops at the end of that scope,
+    /// where the binding would.
+    fn fills(&mut self) -> Vec<syn::Stmt> {
+        let pending = std::mem::take(&mut self.pending);
+        pending
+            .into_iter()
+            .map(|(handle, renamed, slot)| {
+                self.unfilled.retain(|_, name| *name != renamed);
+                let fill = fill(&self.slots, &slot, syn::parse_quote!(#renamed));
+                syn::parse_quote!(let #handle = #fill;)
+            })
+            .collect()
+    }
+
     fn pinned_binding(&self, expr: &Expr) -> Option<(Ident, BindingId)> {
         if let Expr::Path(path) = expr
             && let Some(ident) = path.path.get_ident()
@@ -174,6 +222,10 @@ impl Rewriter<'_> {
     /// a returned or assigned value, a tail, a field of a new value; a
     /// scrutinee may bind only parts of it, and is left in place.
     fn operand(&mut self, expr: &mut Expr) {
+        if let Some(bound) = self.as_bound(expr) {
+            *expr = bound;
+            return;
+        }
         match self.pinned_binding(expr) {
             Some((ident, binding)) if self.bound.is_none() => {
                 self.moved.push(binding);
@@ -187,6 +239,10 @@ impl Rewriter<'_> {
 
 impl VisitMut for Rewriter<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Some(bound) = self.as_bound(expr) {
+            *expr = bound;
+            return;
+        }
         if let Some(ident) = self.pinned(expr) {
             *expr = syn::parse2(self.place(&ident)).expect("a place expression");
             return;
@@ -313,17 +369,112 @@ impl VisitMut for Rewriter<'_> {
     }
 
     fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        let outer = std::mem::take(&mut self.pending);
+        // The guard (inside the pattern) names what the pattern bound.
         self.visit_pat_mut(&mut arm.pat);
+        let fills = self.fills();
         self.operand(&mut arm.body);
+        // Into the body's block, where it is: the analysis knows scopes by
+        // the address of their block (a binding of an arm whose body is no
+        // block is not pinned, see `analysis::scope`).
+        if let Expr::Block(body) = &mut *arm.body {
+            body.block.stmts.splice(0..0, fills);
+        } else {
+            assert!(
+                fills.is_empty(),
+                "an arm's pinned binding needs a block body"
+            );
+        }
+        self.pending = outer;
+    }
+
+    fn visit_expr_if_mut(&mut self, node: &mut syn::ExprIf) {
+        let outer = std::mem::take(&mut self.pending);
+        self.visit_expr_mut(&mut node.cond);
+        let fills = self.fills();
+        self.visit_block_mut(&mut node.then_branch);
+        node.then_branch.stmts.splice(0..0, fills);
+        if let Some((_, branch)) = &mut node.else_branch {
+            self.visit_expr_mut(branch);
+        }
+        self.pending = outer;
+    }
+
+    fn visit_expr_while_mut(&mut self, node: &mut syn::ExprWhile) {
+        let outer = std::mem::take(&mut self.pending);
+        self.visit_expr_mut(&mut node.cond);
+        let fills = self.fills();
+        self.visit_block_mut(&mut node.body);
+        node.body.stmts.splice(0..0, fills);
+        self.pending = outer;
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, node: &mut syn::ExprForLoop) {
+        self.visit_expr_mut(&mut node.expr);
+        let outer = std::mem::take(&mut self.pending);
+        self.visit_pat_mut(&mut node.pat);
+        let fills = self.fills();
+        self.visit_block_mut(&mut node.body);
+        node.body.stmts.splice(0..0, fills);
+        self.pending = outer;
+    }
+
+    fn visit_field_pat_mut(&mut self, node: &mut syn::FieldPat) {
+        // `Point { x, .. }` binds `x` by the field's name: renamed, it is
+        // written out, `Point { x: __bound_x, .. }`.
+        visit_mut::visit_field_pat_mut(self, node);
+        if node.colon_token.is_none()
+            && let Pat::Ident(ident) = &*node.pat
+            && let syn::Member::Named(name) = &node.member
+            && ident.ident != *name
+        {
+            node.colon_token = Some(Default::default());
+        }
+    }
+
+    fn visit_pat_ident_mut(&mut self, node: &mut syn::PatIdent) {
+        if let Some((_, sub)) = &mut node.subpat {
+            self.visit_pat_mut(sub);
+        }
+        let address = std::ptr::from_ref(&node.ident) as usize;
+        let Some((binding, slot)) = self.patterns.get(&address).cloned() else {
+            return;
+        };
+        // `mut x` -> `__bound_x`: the slot's value may be assigned, not this.
+        let handle = node.ident.clone();
+        let renamed = quote::format_ident!(
+            "__bound_{}",
+            handle.to_string().trim_start_matches("r#").trim_start_matches('_'),
+            span = handle.span().resolved_at(proc_macro2::Span::mixed_site())
+        );
+        node.ident = renamed.clone();
+        if node.by_ref.is_none() {
+            node.mutability = None;
+        }
+        self.unfilled.insert(binding, renamed.clone());
+        self.pending.push((handle, renamed, slot));
     }
 
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        // Rewritten where they are (names are known by address), with the
+        // slots of a destructuring `let`'s bindings filled just after it.
         let last = block.stmts.len().saturating_sub(1);
+        let mut fills = Vec::new();
         for (i, stmt) in block.stmts.iter_mut().enumerate() {
+            let local = matches!(stmt, syn::Stmt::Local(_));
             match stmt {
                 syn::Stmt::Expr(tail, None) if i == last => self.operand(tail),
                 other => self.visit_stmt_mut(other),
             }
+            if local {
+                let after = self.fills();
+                if !after.is_empty() {
+                    fills.push((i + 1, after));
+                }
+            }
+        }
+        for (at, stmts) in fills.into_iter().rev() {
+            block.stmts.splice(at..at, stmts);
         }
     }
 
@@ -346,7 +497,18 @@ impl VisitMut for Rewriter<'_> {
                 self.visit_expr_mut(diverge);
             }
         } else {
-            visit_mut::visit_local_mut(self, local);
+            // The initializer first: what it contains binds and fills its
+            // own; then the pattern, whose bindings `visit_block_mut` fills
+            // just after the statement.
+            let outer = std::mem::take(&mut self.pending);
+            if let Some(init) = &mut local.init {
+                self.visit_expr_mut(&mut init.expr);
+                if let Some((_, diverge)) = &mut init.diverge {
+                    self.visit_expr_mut(diverge);
+                }
+            }
+            self.pending = outer;
+            self.visit_pat_mut(&mut local.pat);
         }
         let Some((_, slot, _)) = declared else {
             return;

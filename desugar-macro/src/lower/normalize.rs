@@ -565,7 +565,7 @@ impl Normalizer {
     }
 
     /// `for PAT in EXPR BODY`, as rustc desugars it, so the iterator is a
-    /// local the state can hold across the awaits of the body.
+    /// local the states hold across the awaits of the body, in place.
     fn desugar_for(&mut self, e: syn::ExprForLoop) -> Expr {
         let iter: Ident = format_ident!("__iter{}", self.iterators, span = Span::mixed_site());
         self.iterators += 1;
@@ -582,12 +582,16 @@ impl Normalizer {
         syn::parse2(quote_spanned! {span=>
             #(#attrs)*
             match ::core::iter::IntoIterator::into_iter(#expr) {
-                mut #iter => #label loop {
-                    match ::core::iter::Iterator::next(&mut #iter) {
-                        ::core::option::Option::Some(#pat) => #body,
-                        ::core::option::Option::None => break,
+                // A block: where the iterator's slot is filled, when it is
+                // kept in place (see `codegen::pinned`).
+                mut #iter => {
+                    #label loop {
+                        match ::core::iter::Iterator::next(&mut #iter) {
+                            ::core::option::Option::Some(#pat) => #body,
+                            ::core::option::Option::None => break,
+                        }
                     }
-                },
+                }
             }
         })
         .expect("a desugared `for` loop parses")
