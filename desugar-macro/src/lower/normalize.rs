@@ -29,7 +29,7 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote_spanned};
 use syn::{Block, Expr, ExprBlock, Ident, Stmt};
 
-use super::visit::{block_contains_await, contains_await};
+use super::visit::{block_contains_await, contains_await, stmt_contains_await};
 use crate::syntax::{is_compound_assignment, is_lazy, macro_name};
 
 /// Normalizes a function body; see the module docs.
@@ -62,12 +62,104 @@ impl Normalizer {
     }
 
     fn block(&mut self, mut block: Block) -> Block {
-        block.stmts = block
-            .stmts
-            .into_iter()
-            .map(|stmt| self.stmt(stmt))
-            .collect();
+        // A `let` whose temporaries rustc extends to the end of the block,
+        // when an `.await` follows: those temporaries get names first.
+        let stmts = std::mem::take(&mut block.stmts);
+        let mut extended = Vec::with_capacity(stmts.len());
+        for (i, stmt) in stmts.iter().enumerate() {
+            match stmt {
+                Stmt::Local(local) if stmts[i + 1..].iter().any(stmt_contains_await) => {
+                    let mut local = local.clone();
+                    extended.extend(self.extend_temporaries(&mut local));
+                    extended.push(Stmt::Local(local));
+                }
+                other => extended.push(other.clone()),
+            }
+        }
+        block.stmts = extended.into_iter().map(|stmt| self.stmt(stmt)).collect();
         block
+    }
+
+    /// rustc extends a temporary borrowed in an *extending* position of a
+    /// `let`'s initializer to the end of the block (`let r = &make();`,
+    /// `let s = S { r: &make() };`, `let f = pin!(fut);`), so it lives
+    /// across the `.await`s after it. Each gets a name, `let __extN`,
+    /// declared just before the `let`, which lives and drops the same and
+    /// stays in place; what is evaluated before it in the initializer is
+    /// hoisted first, so the order holds. Returns the `let`s to put before.
+    ///
+    /// The extending positions: the initializer; the operand of a borrow in
+    /// one; the fields of an array, tuple, struct, cast, parentheses or
+    /// block tail in one. (`pin!(e)` is `Pin { &mut { e } }` in one.)
+    fn extend_temporaries(&mut self, local: &mut syn::Local) -> Vec<Stmt> {
+        let mut before = Vec::new();
+        if let Some(init) = &mut local.init
+            && init.diverge.is_none()
+        {
+            self.extending(&mut init.expr, &mut before);
+        }
+        before
+    }
+
+    fn extending(&mut self, expr: &mut Expr, before: &mut Vec<Stmt>) {
+        if !has_extended(expr) {
+            return;
+        }
+        match expr {
+            Expr::Reference(e) if is_temporary(&e.expr) => {
+                self.extending(&mut e.expr, before);
+                let name = format_ident!("__ext{}", self.temporaries, span = Span::mixed_site());
+                self.temporaries += 1;
+                let value = take(&mut e.expr);
+                before.push(syn::parse_quote!(let mut #name = #value;));
+                *e.expr = syn::parse_quote!(#name);
+            }
+            Expr::Reference(e) => self.extending(&mut e.expr, before),
+            Expr::Macro(e) if is_pin_macro(&e.mac) => {
+                // `pin!(fut)`: the value in a local no one else can name,
+                // pinned where it lies.
+                let Ok(value) = e.mac.parse_body::<Expr>() else {
+                    return;
+                };
+                let name = format_ident!("__pinned{}", self.temporaries, span = Span::mixed_site());
+                self.temporaries += 1;
+                before.push(syn::parse_quote!(let mut #name = #value;));
+                *expr = syn::parse_quote! {
+                    // SAFETY: the value is in a local that nothing else can
+                    // name, so it is never moved again; the `Pin` borrows it.
+                    unsafe { ::core::pin::Pin::new_unchecked(&mut #name) }
+                };
+            }
+            Expr::Array(e) => self.extending_sequence(e.elems.iter_mut().collect(), before),
+            Expr::Tuple(e) => self.extending_sequence(e.elems.iter_mut().collect(), before),
+            Expr::Struct(e) => {
+                let fields = e.fields.iter_mut().map(|field| &mut field.expr).collect();
+                self.extending_sequence(fields, before);
+            }
+            Expr::Cast(e) => self.extending(&mut e.expr, before),
+            Expr::Paren(e) => self.extending(&mut e.expr, before),
+            Expr::Group(e) => self.extending(&mut e.expr, before),
+            _ => {}
+        }
+    }
+
+    /// Extending operands evaluated in order: those before the last one
+    /// with an extended temporary are hoisted, unless they have no effect.
+    fn extending_sequence(&mut self, operands: Vec<&mut Expr>, before: &mut Vec<Stmt>) {
+        let Some(last) = operands.iter().rposition(|op| has_extended(op)) else {
+            return;
+        };
+        for (i, operand) in operands.into_iter().enumerate() {
+            if i <= last && has_extended(operand) {
+                self.extending(operand, before);
+            } else if i < last && !is_pure(operand) {
+                let name = format_ident!("__tmp{}", self.temporaries, span = Span::mixed_site());
+                self.temporaries += 1;
+                let value = take(operand);
+                before.push(syn::parse_quote!(let #name = #value;));
+                *operand = syn::parse_quote!(#name);
+            }
+        }
     }
 
     fn stmt(&mut self, stmt: Stmt) -> Stmt {
@@ -158,7 +250,13 @@ impl Normalizer {
                     .into_iter();
                 *e.receiver = operands.next().expect("the receiver");
                 e.args = operands.collect();
-                Expr::MethodCall(e)
+                let mut call = Expr::MethodCall(e);
+                if self.in_await_operand {
+                    // `f(make().as_str()).await`: the future may borrow the
+                    // value the chain starts from.
+                    self.keep_temporaries(&mut call, out);
+                }
+                call
             }
             Expr::Binary(mut e) if is_lazy(&e.op) => {
                 *e.left = self.expr(*e.left, out);
@@ -252,6 +350,9 @@ impl Normalizer {
             }
             Expr::Reference(mut e) => {
                 *e.expr = self.expr(*e.expr, out);
+                if self.in_await_operand && is_temporary(&e.expr) {
+                    *e.expr = self.lend_temporary(take(&mut e.expr), out);
+                }
                 Expr::Reference(e)
             }
             Expr::RawAddr(mut e) => {
@@ -426,7 +527,13 @@ impl Normalizer {
         out: &mut Vec<Stmt>,
         keep: impl Fn(usize, &Expr) -> bool,
     ) -> Vec<Expr> {
-        let last_await = operands.iter().rposition(contains_await);
+        // In an awaited expression, a temporary the future may borrow is
+        // named (see `lend_temporary`): what is evaluated before it goes
+        // first, as before an `.await`.
+        let in_operand = self.in_await_operand;
+        let last_await = operands
+            .iter()
+            .rposition(|op| contains_await(op) || (in_operand && lends_temporary(op)));
         let mut result = Vec::with_capacity(operands.len());
         for (i, operand) in operands.into_iter().enumerate() {
             let operand = self.expr(operand, out);
@@ -438,6 +545,17 @@ impl Normalizer {
             }
         }
         result
+    }
+
+    /// A temporary in an awaited expression, which the future may borrow
+    /// (`sum(&[a, b]).await`, `len(&String::from(s)).await`): rustc keeps
+    /// it to the end of the statement, across the `.await`; as a named
+    /// local of the statement's unit it lives as long, and in place.
+    fn lend_temporary(&mut self, value: Expr, out: &mut Vec<Stmt>) -> Expr {
+        let name = format_ident!("__tmp{}", self.temporaries, span = Span::mixed_site());
+        self.temporaries += 1;
+        out.push(syn::parse_quote!(let mut #name = #value;));
+        syn::parse_quote!(#name)
     }
 
     /// Moves `operand` into a fresh `let __tmpN` and returns its name.
@@ -943,6 +1061,107 @@ fn find_await_token(tokens: TokenStream) -> Option<Span> {
 /// would evaluate it and then diverge can skip it.
 pub(crate) fn is_effect_free(expr: &Expr) -> bool {
     is_pure(expr) || is_place(expr)
+}
+
+/// Whether an extending position of `expr` (see
+/// `Normalizer::extend_temporaries`) borrows a temporary, or pins one.
+fn has_extended(expr: &Expr) -> bool {
+    match expr {
+        Expr::Reference(e) => is_temporary(&e.expr) || has_extended(&e.expr),
+        Expr::Macro(e) => is_pin_macro(&e.mac),
+        Expr::Array(e) => e.elems.iter().any(has_extended),
+        Expr::Tuple(e) => e.elems.iter().any(has_extended),
+        Expr::Struct(e) => e.fields.iter().any(|field| has_extended(&field.expr)),
+        Expr::Cast(e) => has_extended(&e.expr),
+        Expr::Paren(e) => has_extended(&e.expr),
+        Expr::Group(e) => has_extended(&e.expr),
+        _ => false,
+    }
+}
+
+/// `pin!`, `std::pin::pin!` or `core::pin::pin!`.
+fn is_pin_macro(mac: &syn::Macro) -> bool {
+    let segments: Vec<String> = mac
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    matches!(
+        segments
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        ["pin"] | ["std" | "core", "pin", "pin"]
+    )
+}
+
+/// A value that `&` makes a temporary of, in rustc's terms: not a place,
+/// and not a constant rustc would promote to a `'static` (`&5`, `&[1, 2]`).
+fn is_temporary(expr: &Expr) -> bool {
+    !is_place_expression(expr) && !is_constant(expr)
+}
+
+/// A place expression in Rust's terms (a path, a field, an index, a
+/// dereference), whatever its evaluation does. (`&f().x` borrows a field
+/// of a temporary; it is left as it is.)
+fn is_place_expression(expr: &Expr) -> bool {
+    match expr {
+        Expr::Path(_) | Expr::Field(_) | Expr::Index(_) => true,
+        Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Deref(_)),
+        Expr::Paren(e) => is_place_expression(&e.expr),
+        Expr::Group(e) => is_place_expression(&e.expr),
+        _ => false,
+    }
+}
+
+fn is_constant(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(_) => true,
+        Expr::Path(path) => path.qself.is_none() && !is_local_like(&path.path),
+        Expr::Array(array) => array.elems.iter().all(is_constant),
+        Expr::Tuple(tuple) => tuple.elems.iter().all(is_constant),
+        Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Neg(_)) && is_constant(&unary.expr),
+        Expr::Paren(e) => is_constant(&e.expr),
+        Expr::Group(e) => is_constant(&e.expr),
+        _ => false,
+    }
+}
+
+/// Whether evaluating `expr` in an awaited expression makes a temporary
+/// the future may borrow (see `Normalizer::lend_temporary`): a borrow of a
+/// temporary, or a method called on one (outside closures and `async`
+/// blocks, whose own futures they are).
+fn lends_temporary(expr: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr(&mut self, node: &'ast Expr) {
+            if self.0 {
+                return;
+            }
+            match node {
+                Expr::Reference(e) if is_temporary(&e.expr) => self.0 = true,
+                Expr::MethodCall(call) => {
+                    let mut root = &*call.receiver;
+                    while let Expr::MethodCall(inner) = root {
+                        root = &inner.receiver;
+                    }
+                    if !is_place(root) && !matches!(root, Expr::Lit(_)) {
+                        self.0 = true;
+                    } else {
+                        syn::visit::visit_expr(self, node);
+                    }
+                }
+                Expr::Closure(_) | Expr::Async(_) => {}
+                other => syn::visit::visit_expr(self, other),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.0
 }
 
 /// An operand whose evaluation has no effect and reads nothing an `.await`

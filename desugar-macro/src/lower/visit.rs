@@ -18,6 +18,31 @@ pub(crate) fn block_contains_await(node: &syn::Block) -> bool {
     found
 }
 
+/// Whether `stmt` may contain an `.await`, inside macro arguments too: a
+/// look at its tokens, so it also counts the awaits of closures and
+/// `async` blocks. For questions where saying yes wrongly costs nothing.
+pub(crate) fn stmt_contains_await(stmt: &syn::Stmt) -> bool {
+    fn scan(tokens: proc_macro2::TokenStream) -> bool {
+        let mut after_dot = false;
+        for token in tokens {
+            match token {
+                proc_macro2::TokenTree::Ident(ident) if after_dot && ident == "await" => {
+                    return true;
+                }
+                proc_macro2::TokenTree::Group(group) if scan(group.stream()) => return true,
+                proc_macro2::TokenTree::Punct(punct) => {
+                    after_dot = punct.as_char() == '.';
+                    continue;
+                }
+                _ => {}
+            }
+            after_dot = false;
+        }
+        false
+    }
+    scan(quote::ToTokens::to_token_stream(stmt))
+}
+
 /// Whether the body uses `?` outside closures and async blocks.
 pub(crate) fn contains_try(node: &syn::Block) -> bool {
     struct Finder(bool);
