@@ -203,7 +203,7 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
             unsafe { self.0.as_mut().poison(self.1) };
         }
     }
-    /// The locals of `tail_len` that are borrowed across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope.
+    /// The locals of `tail_len` that live across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope. Locals never in scope at once share their storage.
     #[allow(non_camel_case_types, non_snake_case)]
     struct __TailLenSlots<Text, Tail, Before> {
         text: ::core::mem::MaybeUninit<Text>,

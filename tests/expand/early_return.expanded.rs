@@ -196,7 +196,7 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
             unsafe { self.0.as_mut().poison(self.1) };
         }
     }
-    /// The locals of `load` that are borrowed across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope.
+    /// The locals of `load` that live across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope. Locals never in scope at once share their storage.
     #[allow(non_camel_case_types, non_snake_case)]
     struct __LoadSlots<Text> {
         text: ::core::mem::MaybeUninit<Text>,

@@ -199,7 +199,7 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
             unsafe { self.0.as_mut().poison(self.1) };
         }
     }
-    /// The locals of `sum` that are borrowed across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope.
+    /// The locals of `sum` that live across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope. Locals never in scope at once share their storage.
     #[allow(non_camel_case_types, non_snake_case)]
     struct __SumSlots<Total, Iter0> {
         total: ::core::mem::MaybeUninit<Total>,

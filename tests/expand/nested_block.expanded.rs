@@ -218,12 +218,17 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
             unsafe { self.0.as_mut().poison(self.1) };
         }
     }
-    /// The locals of `nested` that are borrowed across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope.
+    /// Slots that share their storage: their locals are never in scope at once.
+    #[allow(non_camel_case_types, non_snake_case, dead_code)]
+    union __NestedSlotsGroup1<Inner, InnerLen> {
+        inner: ::core::mem::ManuallyDrop<::core::mem::MaybeUninit<Inner>>,
+        inner_len: ::core::mem::ManuallyDrop<::core::mem::MaybeUninit<InnerLen>>,
+    }
+    /// The locals of `nested` that live across an `.await`: each stays in its slot, which does not move once the future is pinned, for its whole scope. Locals never in scope at once share their storage.
     #[allow(non_camel_case_types, non_snake_case)]
     struct __NestedSlots<Outer, Inner, InnerLen> {
         outer: ::core::mem::MaybeUninit<Outer>,
-        inner: ::core::mem::MaybeUninit<Inner>,
-        inner_len: ::core::mem::MaybeUninit<InnerLen>,
+        __group1: __NestedSlotsGroup1<Inner, InnerLen>,
     }
     #[allow(non_camel_case_types, non_snake_case)]
     impl<Outer, Inner, InnerLen> __NestedSlots<Outer, Inner, InnerLen> {
@@ -231,8 +236,11 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         fn empty() -> Self {
             Self {
                 outer: ::core::mem::MaybeUninit::uninit(),
-                inner: ::core::mem::MaybeUninit::uninit(),
-                inner_len: ::core::mem::MaybeUninit::uninit(),
+                __group1: __NestedSlotsGroup1 {
+                    inner: ::core::mem::ManuallyDrop::new(
+                        ::core::mem::MaybeUninit::uninit(),
+                    ),
+                },
             }
         }
         /// The local's slot, to fill where the local is declared, or to take its
@@ -255,7 +263,10 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         /// `this` points to the slots of a pinned future, which outlives what the
         /// slot hands out.
         unsafe fn inner_slot(this: *mut Self) -> __SlotRef<Inner, ()> {
-            __SlotRef(unsafe { &raw mut (*this).inner }, ::core::marker::PhantomData)
+            __SlotRef(
+                unsafe { (&raw mut (*this).__group1).cast() },
+                ::core::marker::PhantomData,
+            )
         }
         /// The local's slot, to fill where the local is declared, or to take its
         /// handle back from a state. `bool`: the body may move the local out, so its
@@ -266,7 +277,10 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         /// `this` points to the slots of a pinned future, which outlives what the
         /// slot hands out.
         unsafe fn inner_len_slot(this: *mut Self) -> __SlotRef<InnerLen, bool> {
-            __SlotRef(unsafe { &raw mut (*this).inner_len }, ::core::marker::PhantomData)
+            __SlotRef(
+                unsafe { (&raw mut (*this).__group1).cast() },
+                ::core::marker::PhantomData,
+            )
         }
     }
     /// A drop flag (`bool`: moved out or not), or none (`()`) for a local that is never

@@ -52,6 +52,9 @@ pub(crate) struct Pins {
     /// The pinned bindings the body moves out somewhere: their slots keep a
     /// drop flag (filled in by `codegen::pin_locals`).
     pub(crate) moved: std::collections::HashSet<BindingId>,
+    /// For each slot, its group: slots of one group share their storage
+    /// (a union), as no two of their locals are ever in scope at once.
+    pub(crate) groups: Vec<usize>,
     /// The names (by address) that are the last use of their pinned
     /// binding on every path: no other mention of it can run after them.
     /// Only there may a use whose mode the syntax does not tell (a method
@@ -215,6 +218,7 @@ fn pins(resolved: &scope::Resolved, pinned: &[bool]) -> syn::Result<Pins> {
         pins.slots
             .push((binding, slot, resolved.declarations[binding]));
     }
+    pins.groups = slot_groups(resolved, &pins.slots);
     for mention in &resolved.mentions {
         if !pinned[mention.binding] {
             continue;
@@ -233,6 +237,36 @@ fn pins(resolved: &scope::Resolved, pinned: &[bool]) -> syn::Result<Pins> {
         }
     }
     errors.map_or(Ok(pins), Err)
+}
+
+/// Groups the slots so that the locals of one group are never in scope at
+/// the same time, and can share their storage, as rustc overlaps the locals
+/// of a coroutine whose storage is never live at once: two locals overlap
+/// when one is in scope where the other is declared (`{ let a; } { let b;
+/// }` do not). Greedy, in declaration order: each slot joins the first
+/// group none of whose locals it overlaps.
+fn slot_groups(
+    resolved: &scope::Resolved,
+    slots: &[(BindingId, Ident, Declaration)],
+) -> Vec<usize> {
+    let overlap = |a: BindingId, b: BindingId| {
+        resolved.in_scope_at[a].contains(&b) || resolved.in_scope_at[b].contains(&a)
+    };
+    let mut members: Vec<Vec<BindingId>> = Vec::new();
+    slots
+        .iter()
+        .map(|&(binding, ..)| {
+            let group = members
+                .iter()
+                .position(|group| group.iter().all(|&other| !overlap(binding, other)))
+                .unwrap_or(members.len());
+            if group == members.len() {
+                members.push(Vec::new());
+            }
+            members[group].push(binding);
+            group
+        })
+        .collect()
 }
 
 /// Whether no other mention of `mention`'s binding can run after it: none

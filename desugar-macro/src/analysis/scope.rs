@@ -126,6 +126,9 @@ pub(super) struct Resolved {
     /// Address of each binding's name in the lowered body, where it can be
     /// renamed; `None` for parameters and `|` patterns.
     pub(super) declared_site: Vec<Option<usize>>,
+    /// The bindings in scope where each binding is declared: the ones
+    /// whose storage its own overlaps (see `analysis::slot_groups`).
+    pub(super) in_scope_at: Vec<Vec<BindingId>>,
     pub(super) mentions: Vec<Mention>,
     /// Assignments of a whole binding (`x = value`), as mentions.
     pub(super) assignments: Vec<Mention>,
@@ -239,6 +242,7 @@ pub(super) fn resolve(sig: &Signature, body: &syn::Block) -> syn::Result<Resolve
         params: resolver.params,
         declared_at: resolver.declared_at,
         declared_site: resolver.declared_site,
+        in_scope_at: resolver.in_scope_at,
         mentions: resolver.mentions,
         assignments: resolver.assignments,
         sites,
@@ -255,6 +259,7 @@ struct Resolver {
     params: Vec<Param>,
     declared_at: Vec<usize>,
     declared_site: Vec<Option<usize>>,
+    in_scope_at: Vec<Vec<BindingId>>,
     /// Whether the names being declared can be renamed in place.
     renamable: bool,
     /// How many closures or `async` blocks that capture by reference
@@ -332,6 +337,8 @@ impl Resolver {
 
     fn declare(&mut self, ident: &Ident, mutable: bool, scope: Scope, drop_free: bool) {
         let id = self.bindings.len();
+        let live = self.frames.iter().flatten().map(|&(_, b)| b).collect();
+        self.in_scope_at.push(live);
         self.bindings.push(Binding {
             ident: ident.clone(),
             mutable,

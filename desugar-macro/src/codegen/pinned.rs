@@ -444,7 +444,10 @@ impl VisitMut for Rewriter<'_> {
         let handle = node.ident.clone();
         let renamed = quote::format_ident!(
             "__bound_{}",
-            handle.to_string().trim_start_matches("r#").trim_start_matches('_'),
+            handle
+                .to_string()
+                .trim_start_matches("r#")
+                .trim_start_matches('_'),
             span = handle.span().resolved_at(proc_macro2::Span::mixed_site())
         );
         node.ident = renamed.clone();
@@ -722,22 +725,75 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
         })
         .collect();
     let accessors: Vec<Ident> = fields.iter().map(|f| slot_fn(f)).collect();
+    // The storage: a field per group of slots (see `analysis::slot_groups`),
+    // a plain `MaybeUninit` for a group of one, else a union of its slots.
+    let groups = pins.groups.iter().copied().max().map_or(0, |last| last + 1);
+    let members = |group: usize| -> Vec<usize> {
+        (0..fields.len())
+            .filter(|&slot| pins.groups[slot] == group)
+            .collect()
+    };
+    let mut storage = Vec::new();
+    let mut unions = Vec::new();
+    let mut places = vec![TokenStream::new(); fields.len()];
+    for group in 0..groups {
+        let slots_in = members(group);
+        let field = quote::format_ident!("__group{}", group);
+        if let [only] = slots_in.as_slice() {
+            let (name, ty) = (fields[*only], types[*only]);
+            storage.push((
+                quote!(#name: ::core::mem::MaybeUninit<#ty>),
+                quote!(#name: ::core::mem::MaybeUninit::uninit()),
+            ));
+            places[*only] = quote!(&raw mut (*this).#name);
+            continue;
+        }
+        let union = quote::format_ident!("{}Group{}", slots, group);
+        let (names_in, types_in): (Vec<&Ident>, Vec<&Ident>) = slots_in
+            .iter()
+            .map(|&slot| (fields[slot], types[slot]))
+            .unzip();
+        let first = names_in[0];
+        unions.push(quote! {
+            /// Slots that share their storage: their locals are never in scope at once.
+            #[allow(non_camel_case_types, non_snake_case, dead_code)]
+            union #union<#(#types_in),*> {
+                #(#names_in: ::core::mem::ManuallyDrop<::core::mem::MaybeUninit<#types_in>>,)*
+            }
+        });
+        storage.push((
+            quote!(#field: #union<#(#types_in),*>),
+            quote!(#field: #union {
+                #first: ::core::mem::ManuallyDrop::new(::core::mem::MaybeUninit::uninit())
+            }),
+        ));
+        for &slot in &slots_in {
+            // A union's fields all start at its start, and `ManuallyDrop` is
+            // transparent: the union's place is the slot's.
+            places[slot] = quote!((&raw mut (*this).#field).cast());
+        }
+    }
+    let (storage_fields, storage_init): (Vec<TokenStream>, Vec<TokenStream>) =
+        storage.into_iter().unzip();
     let doc = format!(
-        " The locals of `{function}` that are borrowed across an `.await`: each stays in its \
-         slot, which does not move once the future is pinned, for its whole scope."
+        " The locals of `{function}` that live across an `.await`: each stays in its \
+         slot, which does not move once the future is pinned, for its whole scope. Locals \
+         never in scope at once share their storage."
     );
     quote! {
+        #(#unions)*
+
         #[doc = #doc]
         #[allow(non_camel_case_types, non_snake_case)]
         struct #slots<#(#types),*> {
-            #(#fields: ::core::mem::MaybeUninit<#types>,)*
+            #(#storage_fields,)*
         }
 
         #[allow(non_camel_case_types, non_snake_case)]
         impl<#(#types),*> #slots<#(#types),*> {
             /// Every slot empty: a local is written into its slot where it is declared.
             fn empty() -> Self {
-                Self { #(#fields: ::core::mem::MaybeUninit::uninit(),)* }
+                Self { #(#storage_init,)* }
             }
 
             #(
@@ -751,7 +807,7 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
                 /// slot hands out.
                 unsafe fn #accessors(this: *mut Self) -> __SlotRef<#types, #flags> {
                     // SAFETY: `this` is valid (see above); nothing is read.
-                    __SlotRef(unsafe { &raw mut (*this).#fields }, ::core::marker::PhantomData)
+                    __SlotRef(unsafe { #places }, ::core::marker::PhantomData)
                 }
             )*
         }
