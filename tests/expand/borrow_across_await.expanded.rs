@@ -360,7 +360,9 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
         /// Unless `T` is `Copy`, the value is not used again before `assign` gives it a new
         /// one; rustc checks that in the native twin.
         unsafe fn take(&self) -> T {
-            self.moved.set(true);
+            if ::core::mem::needs_drop::<T>() {
+                self.moved.set(true);
+            }
             unsafe { self.slot.as_ptr().read() }
         }
     }

@@ -343,7 +343,9 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
         /// Unless `T` is `Copy`, the value is not used again before `assign` gives it a new
         /// one; rustc checks that in the native twin.
         unsafe fn take(&self) -> T {
-            self.moved.set(true);
+            if ::core::mem::needs_drop::<T>() {
+                self.moved.set(true);
+            }
             unsafe { self.slot.as_ptr().read() }
         }
     }

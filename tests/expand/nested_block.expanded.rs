@@ -389,7 +389,9 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         /// Unless `T` is `Copy`, the value is not used again before `assign` gives it a new
         /// one; rustc checks that in the native twin.
         unsafe fn take(&self) -> T {
-            self.moved.set(true);
+            if ::core::mem::needs_drop::<T>() {
+                self.moved.set(true);
+            }
             unsafe { self.slot.as_ptr().read() }
         }
     }

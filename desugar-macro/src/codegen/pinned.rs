@@ -920,8 +920,11 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
             /// Unless `T` is `Copy`, the value is not used again before `assign` gives it a new
             /// one; rustc checks that in the native twin.
             unsafe fn take(&self) -> T {
-                // Marked moved, the value is left to whoever takes it, not to `drop`.
-                self.moved.set(true);
+                // Marked moved, the value is left to whoever takes it, not to `drop`. A type
+                // without drop glue needs no flag: the check is a constant, and goes.
+                if ::core::mem::needs_drop::<T>() {
+                    self.moved.set(true);
+                }
                 // SAFETY: filled by `fill`, and not moved out before (`take`'s contract).
                 unsafe { self.slot.as_ptr().read() }
             }
