@@ -16,9 +16,10 @@
 //!    (here from another thread, as an I/O driver would), then polls again.
 //!    The `[example]` lines are printed by the generated `poll` itself,
 //!    because the function says `#[desugar::desugar(trace)]`.
-//! 5. A local borrowed across an `.await` cannot move between states: it
+//! 5. A local held across an `.await` does not move between states: it
 //!    lives in a slot inside the pinned future, at the same address before
-//!    and after the `.await`. This is what `Pin` is for.
+//!    and after the `.await`, so it can be borrowed across it. This is what
+//!    `Pin` is for.
 //! 6. On a real runtime (`desugar::runtime`, multi-thread), each task is
 //!    polled by whichever worker thread is free when its waker fires: the
 //!    state machine moves between threads, which is why `spawn` asks for
@@ -135,9 +136,10 @@ fn main() {
     print_code(BORROW_SOURCE);
     println!();
     println!(
-        "The states hand locals on by moving them, which would leave `tail` dangling. So\n\
-         `text` gets a slot inside the future (`__TailLenSlots`) and stays there for its\n\
-         whole scope; the state suspended at the `.await` holds `tail` and a marker:\n"
+        "Moving `text` from state to state would leave `tail` dangling. rustc never moves\n\
+         a local of a suspended `async fn`, and neither does `#[desugar]`: each local a state\n\
+         holds gets a slot inside the future (`__TailLenSlots`) and stays there for its whole\n\
+         scope; the state suspended at the `.await` holds a marker in its place:\n"
     );
     print_code(&item_text(BORROW_EXPANDED, "enum __TailLenState"));
     println!();
@@ -516,8 +518,9 @@ fn show_expansion(expanded: &str) {
 
     println!("\n(c) The body, cut at each .await: this closure is what `poll` runs. Each arm");
     println!("    resumes one state: poll the awaited future; if it is Pending, return Pending");
-    println!("    and stay in that state; if Ready, take the state's locals out, run on to the");
-    println!("    next .await, store the new state and go round the loop to poll it at once.\n");
+    println!("    and stay in that state; if Ready, take the handles of the state's locals back");
+    println!("    (the locals stay in their slots), run on to the next .await, store the new");
+    println!("    state and go round the loop to poll it at once.\n");
     print_code(&lines[body..].join("\n"));
 }
 

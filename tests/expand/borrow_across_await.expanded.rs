@@ -12,7 +12,7 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
         Await0 { __awaitee: ::core::mem::MaybeUninit<F0> },
         /// Suspended at `save(text.to_uppercase()).await` (line 10).
         ///
-        /// Holds the future it awaits, then `before` (a handle: the local stays in its slot, borrowed, and must not move), `tail` (a handle: the local stays in its slot, borrowed, and must not move), `text` (a handle: the local stays in its slot, borrowed, and must not move): the locals that live across this point. Dropping the future here drops them in this order.
+        /// Holds the future it awaits, then `before` (a marker: the local stays in its slot), `tail` (a marker: the local stays in its slot), `text` (a marker: the local stays in its slot): the locals that live across this point. Dropping the future here drops them in this order.
         Await1 {
             __awaitee: ::core::mem::MaybeUninit<F1>,
             before: __InSlot<Before, bool>,
@@ -25,7 +25,7 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
         Poisoned,
     }
     /// A pinned state, projected: the awaited future stays pinned; nothing else is reachable
-    /// in place (the locals are moved out by `take`).
+    /// in place (locals in slots are reached there; any other is moved out by `take`).
     #[allow(non_camel_case_types)]
     enum __TailLenStateProj<'__pin, F0, F1> {
         Start,

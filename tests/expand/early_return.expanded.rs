@@ -12,7 +12,7 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
         Await0 { __awaitee: ::core::mem::MaybeUninit<F0> },
         /// Suspended at `double(n).await` (line 10).
         ///
-        /// Holds the future it awaits, then `text` (a handle: the local stays in its slot, borrowed, and must not move): the locals that live across this point. Dropping the future here drops them in this order.
+        /// Holds the future it awaits, then `text` (a marker: the local stays in its slot): the locals that live across this point. Dropping the future here drops them in this order.
         Await1 { __awaitee: ::core::mem::MaybeUninit<F1>, text: __InSlot<Text, ()> },
         /// Returned: polling again panics, as a native `async fn` does.
         Done,
@@ -20,7 +20,7 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
         Poisoned,
     }
     /// A pinned state, projected: the awaited future stays pinned; nothing else is reachable
-    /// in place (the locals are moved out by `take`).
+    /// in place (locals in slots are reached there; any other is moved out by `take`).
     #[allow(non_camel_case_types)]
     enum __LoadStateProj<'__pin, F0, F1> {
         Start,

@@ -8,11 +8,11 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
         Start { n: N },
         /// At the top of the `loop` (line 6)'s body.
         ///
-        /// A transit state: `poll` goes on from it at once, so the loop's code is written once. Holds `__iter0` (a handle: the local stays in its slot, borrowed, and must not move), `total` (a handle: the local stays in its slot, borrowed, and must not move).
+        /// A transit state: `poll` goes on from it at once, so the loop's code is written once. Holds `__iter0` (a marker: the local stays in its slot), `total` (a marker: the local stays in its slot).
         Loop0 { __iter0: __InSlot<Iter0, ()>, total: __InSlot<Total, bool> },
         /// Suspended at `double(i).await` (line 7).
         ///
-        /// Holds the future it awaits, then `__iter0` (a handle: the local stays in its slot, borrowed, and must not move), `total` (a handle: the local stays in its slot, borrowed, and must not move): the locals that live across this point. Dropping the future here drops them in this order.
+        /// Holds the future it awaits, then `__iter0` (a marker: the local stays in its slot), `total` (a marker: the local stays in its slot): the locals that live across this point. Dropping the future here drops them in this order.
         Await0 {
             __awaitee: ::core::mem::MaybeUninit<F0>,
             __iter0: __InSlot<Iter0, ()>,
@@ -24,7 +24,7 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
         Poisoned,
     }
     /// A pinned state, projected: the awaited future stays pinned; nothing else is reachable
-    /// in place (the locals are moved out by `take`).
+    /// in place (locals in slots are reached there; any other is moved out by `take`).
     #[allow(non_camel_case_types)]
     enum __SumStateProj<'__pin, F0> {
         Start,

@@ -8,7 +8,7 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         Start,
         /// Suspended at `double(1).await` (line 8).
         ///
-        /// Holds the future it awaits, then `inner` (a handle: the local stays in its slot, borrowed, and must not move), `outer` (a handle: the local stays in its slot, borrowed, and must not move): the locals that live across this point. Dropping the future here drops them in this order.
+        /// Holds the future it awaits, then `inner` (a marker: the local stays in its slot), `outer` (a marker: the local stays in its slot): the locals that live across this point. Dropping the future here drops them in this order.
         Await0 {
             __awaitee: ::core::mem::MaybeUninit<F0>,
             inner: __InSlot<Inner, ()>,
@@ -16,7 +16,7 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         },
         /// Suspended at `double(2).await` (line 11).
         ///
-        /// Holds the future it awaits, then `inner_len` (a handle: the local stays in its slot, borrowed, and must not move), `outer` (a handle: the local stays in its slot, borrowed, and must not move): the locals that live across this point. Dropping the future here drops them in this order.
+        /// Holds the future it awaits, then `inner_len` (a marker: the local stays in its slot), `outer` (a marker: the local stays in its slot): the locals that live across this point. Dropping the future here drops them in this order.
         Await1 {
             __awaitee: ::core::mem::MaybeUninit<F1>,
             inner_len: __InSlot<InnerLen, bool>,
@@ -28,7 +28,7 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         Poisoned,
     }
     /// A pinned state, projected: the awaited future stays pinned; nothing else is reachable
-    /// in place (the locals are moved out by `take`).
+    /// in place (locals in slots are reached there; any other is moved out by `take`).
     #[allow(non_camel_case_types)]
     enum __NestedStateProj<'__pin, F0, F1> {
         Start,

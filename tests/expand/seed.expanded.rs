@@ -20,7 +20,7 @@ fn example() -> impl ::core::future::Future<Output = ()> {
         Poisoned,
     }
     /// A pinned state, projected: the awaited future stays pinned; nothing else is reachable
-    /// in place (the locals are moved out by `take`).
+    /// in place (locals in slots are reached there; any other is moved out by `take`).
     #[allow(non_camel_case_types)]
     enum __ExampleStateProj<'__pin, F0, F1> {
         Start,

@@ -84,7 +84,7 @@ pub(super) fn items(
             .map(|&b| {
                 if names.is_pinned(b) {
                     format!(
-                        "`{}` (a handle: the local stays in its slot, borrowed, and must not move)",
+                        "`{}` (a marker: the local stays in its slot)",
                         names.field(b)
                     )
                 } else {
@@ -330,7 +330,7 @@ pub(super) fn items(
         }
 
         /// A pinned state, projected: the awaited future stays pinned; nothing else is reachable
-        /// in place (the locals are moved out by `take`).
+        /// in place (locals in slots are reached there; any other is moved out by `take`).
         #[allow(non_camel_case_types)]
         enum #projection<#pin #(#futures),*> {
             Start,
