@@ -157,6 +157,48 @@ mod extended_by_a_let {
     }
 }
 
+/// Regressions found by `scripts/fuzz`, each named after its construct.
+mod regressions {
+    use super::*;
+
+    differential! {
+        /// Seed 32 (a double free): a temporary hoisted out of `format!`'s
+        /// arguments, before an await in a block argument, shared its slot's
+        /// storage with the local the `format!` initializes; the rewrite that
+        /// fills that local moved the block, so the temporary's handle outlived
+        /// it, the local overwrote it, and both dropped it.
+        async fn format_argument_block_awaiting_beside_a_hoisted_temporary() -> String {
+            let text: String = format!("{:?}-{}", Noisy::new("r"), {
+                let _x = leaf("a", 1).await;
+                "s"
+            });
+            let done = leaf("b", String::from("s")).await;
+            log(text);
+            done
+        }
+        with ();
+
+        /// Slots of a destructuring `let` are filled just after it: the
+        /// statements after it (a block whose local lives across an await)
+        /// must keep their places.
+        async fn destructuring_let_before_a_block_that_awaits() -> usize {
+            let (a, b) = (Noisy::new("a"), Noisy::new("b"));
+            let n = {
+                let inner = Noisy::new("inner");
+                leaf("x", ()).await;
+                inner.name().len()
+            };
+            let c = Noisy::new("c");
+            leaf("y", ()).await;
+            a.touch();
+            b.touch();
+            c.touch();
+            n
+        }
+        with ();
+    }
+}
+
 /// Both names' lengths.
 async fn pair_len(left: &Noisy, right: &Noisy) -> usize {
     name_len(left).await + name_len(right).await
@@ -167,5 +209,6 @@ async fn pair_len(left: &Noisy, right: &Noisy) -> usize {
 fn size_summary() {
     let mut sizes = in_the_awaited_expression::all_sizes();
     sizes.extend(extended_by_a_let::all_sizes());
+    sizes.extend(regressions::all_sizes());
     print_size_table(&sizes);
 }

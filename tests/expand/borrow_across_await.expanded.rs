@@ -402,11 +402,6 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
     fn __native_check<O, F: ::core::future::Future<Output = O>>(_: F) -> O {
         ::core::unreachable!()
     }
-    /// The type of a suspension where it stands in an expression: that of the awaited
-    /// output, as for a native `.await`. Never called: it follows the `continue`.
-    fn __suspended<F: ::core::future::IntoFuture>(_: *const F) -> F::Output {
-        ::core::unreachable!()
-    }
     __TailLenFuture::new(
         __TailLenState::Start,
         #[allow(
@@ -459,7 +454,6 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
                                         __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
                                     });
                                 continue '__poll;
-                                __suspended(&raw const __awaitee)
                             });
                     }
                     __TailLenStateProj::Await0(__awaitee) => {
@@ -474,12 +468,12 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
                         };
                         __state.as_mut().take();
                         let text = unsafe { __TailLenSlots::text_slot(__slots) }
-                            .fill(__output);
+                            .fill((__output));
                         let tail = unsafe { __TailLenSlots::tail_slot(__slots) }
-                            .fill(&(*unsafe { text.place() })[1..]);
+                            .fill((&(*unsafe { text.place() })[1..]));
                         let before = unsafe { __TailLenSlots::before_slot(__slots) }
                             .fill(
-                                std::ptr::from_ref(&(*unsafe { text.place() })) as usize,
+                                (std::ptr::from_ref(&(*unsafe { text.place() })) as usize),
                             );
                         {
                             let __awaitee = ::core::future::IntoFuture::into_future(

@@ -178,16 +178,33 @@ impl Rewriter<'_> {
     /// scope (the body of the arm, the block an `if let` guards, just after
     /// a destructuring `let`). Each handle drops at the end of that scope,
     /// where the binding would.
-    fn fills(&mut self) -> Vec<syn::Stmt> {
+    fn fills(&mut self) -> Vec<(Ident, Expr)> {
         let pending = std::mem::take(&mut self.pending);
         pending
             .into_iter()
             .map(|(handle, renamed, slot)| {
                 self.unfilled.retain(|_, name| *name != renamed);
-                let fill = fill(&self.slots, &slot, syn::parse_quote!(#renamed));
-                syn::parse_quote!(let #handle = #fill;)
+                let fill = fill(&self.slots, &slot, Box::new(syn::parse_quote!(#renamed)));
+                (handle, fill)
             })
             .collect()
+    }
+
+    /// Puts `fills` where lowering left room for them, the placeholder
+    /// `stmt` (see `lower::fills`), as one statement, `let (a, b) =
+    /// (fill_a, fill_b);`: replaced where it is, nothing moves.
+    fn put_fills(stmt: Option<&mut syn::Stmt>, fills: Vec<(Ident, Expr)>) {
+        if fills.is_empty() {
+            return;
+        }
+        let stmt = stmt
+            .filter(|stmt| crate::lower::is_placeholder(stmt))
+            .expect("lowering leaves a placeholder wherever a pattern binds");
+        let (handles, values): (Vec<Ident>, Vec<Expr>) = fills.into_iter().unzip();
+        *stmt = match (handles.as_slice(), values.as_slice()) {
+            ([handle], [value]) => syn::parse_quote!(let #handle = #value;),
+            _ => syn::parse_quote!(let (#(#handles),*) = (#(#values),*);),
+        };
     }
 
     fn pinned_binding(&self, expr: &Expr) -> Option<(Ident, BindingId)> {
@@ -252,9 +269,14 @@ impl VisitMut for Rewriter<'_> {
             && let Some(ident) = self.pinned(&assign.left)
         {
             self.operand(&mut assign.right);
-            let value = &assign.right;
+            let Expr::Assign(assign) = std::mem::replace(expr, Expr::PLACEHOLDER) else {
+                unreachable!("matched just above")
+            };
             // SAFETY: see `assign`.
-            *expr = syn::parse_quote!(unsafe { #ident.assign() }.with(#value));
+            let mut call: syn::ExprMethodCall =
+                syn::parse_quote!(unsafe { #ident.assign() }.with(()));
+            call.args[0] = in_place(assign.right);
+            *expr = Expr::MethodCall(call);
             return;
         }
         if matches!(expr, Expr::Closure(_) | Expr::Async(_)) && self.bound.is_none() {
@@ -374,17 +396,13 @@ impl VisitMut for Rewriter<'_> {
         self.visit_pat_mut(&mut arm.pat);
         let fills = self.fills();
         self.operand(&mut arm.body);
-        // Into the body's block, where it is: the analysis knows scopes by
-        // the address of their block (a binding of an arm whose body is no
-        // block is not pinned, see `analysis::scope`).
-        if let Expr::Block(body) = &mut *arm.body {
-            body.block.stmts.splice(0..0, fills);
-        } else {
-            assert!(
-                fills.is_empty(),
-                "an arm's pinned binding needs a block body"
-            );
-        }
+        // At the start of the body's block (a binding of an arm whose body
+        // is no block is not pinned, see `analysis::scope`).
+        let first = match &mut *arm.body {
+            Expr::Block(body) => body.block.stmts.first_mut(),
+            _ => None,
+        };
+        Self::put_fills(first, fills);
         self.pending = outer;
     }
 
@@ -393,7 +411,7 @@ impl VisitMut for Rewriter<'_> {
         self.visit_expr_mut(&mut node.cond);
         let fills = self.fills();
         self.visit_block_mut(&mut node.then_branch);
-        node.then_branch.stmts.splice(0..0, fills);
+        Self::put_fills(node.then_branch.stmts.first_mut(), fills);
         if let Some((_, branch)) = &mut node.else_branch {
             self.visit_expr_mut(branch);
         }
@@ -405,7 +423,7 @@ impl VisitMut for Rewriter<'_> {
         self.visit_expr_mut(&mut node.cond);
         let fills = self.fills();
         self.visit_block_mut(&mut node.body);
-        node.body.stmts.splice(0..0, fills);
+        Self::put_fills(node.body.stmts.first_mut(), fills);
         self.pending = outer;
     }
 
@@ -415,7 +433,7 @@ impl VisitMut for Rewriter<'_> {
         self.visit_pat_mut(&mut node.pat);
         let fills = self.fills();
         self.visit_block_mut(&mut node.body);
-        node.body.stmts.splice(0..0, fills);
+        Self::put_fills(node.body.stmts.first_mut(), fills);
         self.pending = outer;
     }
 
@@ -462,22 +480,17 @@ impl VisitMut for Rewriter<'_> {
         // Rewritten where they are (names are known by address), with the
         // slots of a destructuring `let`'s bindings filled just after it.
         let last = block.stmts.len().saturating_sub(1);
-        let mut fills = Vec::new();
-        for (i, stmt) in block.stmts.iter_mut().enumerate() {
+        for i in 0..block.stmts.len() {
+            let stmt = &mut block.stmts[i];
             let local = matches!(stmt, syn::Stmt::Local(_));
             match stmt {
                 syn::Stmt::Expr(tail, None) if i == last => self.operand(tail),
                 other => self.visit_stmt_mut(other),
             }
             if local {
-                let after = self.fills();
-                if !after.is_empty() {
-                    fills.push((i + 1, after));
-                }
+                let fills = self.fills();
+                Self::put_fills(block.stmts.get_mut(i + 1), fills);
             }
-        }
-        for (at, stmts) in fills.into_iter().rev() {
-            block.stmts.splice(at..at, stmts);
         }
     }
 
@@ -530,7 +543,8 @@ impl VisitMut for Rewriter<'_> {
             _ => {}
         }
         if let Some(init) = &mut local.init {
-            let value = std::mem::replace(&mut *init.expr, Expr::PLACEHOLDER);
+            // The box moves, not the initializer in it (see `in_place`).
+            let value = std::mem::replace(&mut init.expr, Box::new(Expr::PLACEHOLDER));
             *init.expr = fill(&self.slots, slot, value);
         }
     }
@@ -622,7 +636,7 @@ fn place_name(ident: &Ident) -> Ident {
 }
 
 /// `value`, moved into `slot`: evaluates to the handle.
-fn fill(slots: &Ident, slot: &Ident, value: Expr) -> Expr {
+fn fill(slots: &Ident, slot: &Ident, value: Box<Expr>) -> Expr {
     let pointer = hidden("__slots");
     let at = slot_fn(slot);
     let mut call: syn::ExprMethodCall = syn::parse_quote! {
@@ -630,10 +644,25 @@ fn fill(slots: &Ident, slot: &Ident, value: Expr) -> Expr {
         // handle that last filled it was dropped at the end of its scope.
         unsafe { #slots::#at(#pointer) }.fill(())
     };
-    // The value goes in as it is: printed and parsed again, an attribute on
-    // it would move (lowering's marker on `a || b` would mark `a`).
-    call.args[0] = value;
+    call.args[0] = in_place(value);
     Expr::MethodCall(call)
+}
+
+/// `value` as an operand of generated code, without moving it: the box
+/// goes into a pair of parentheses, and what it holds stays at its address.
+///
+/// The analysis knows scopes, names and declarations by their address in
+/// the lowered body (`analysis::Scope`), and the code generator finds them
+/// again by address after this rewrite: a block moved here would lose its
+/// scope, and a local of it would be re-declared where it was not in scope.
+/// (Printed and parsed again instead, an attribute would even move: a
+/// marker on `a || b` would mark `a`.)
+fn in_place(value: Box<Expr>) -> Expr {
+    Expr::Paren(syn::ExprParen {
+        attrs: Vec::new(),
+        paren_token: Default::default(),
+        expr: value,
+    })
 }
 
 /// The function that hands out a slot, empty: `text_slot`.
@@ -658,7 +687,7 @@ pub(super) fn params(analysis: &Analysis, names: &Names) -> TokenStream {
             let field = &param.field;
             match analysis.pins.slot(param.binding) {
                 Some(slot) => {
-                    let fill = fill(slots, slot, syn::parse_quote!(#field));
+                    let fill = fill(slots, slot, Box::new(syn::parse_quote!(#field)));
                     quote!(let #field = #fill;)
                 }
                 None => {

@@ -309,6 +309,7 @@ impl<'a> Emitter<'a> {
 
     /// Ends the top level of an arm: a tail value becomes `Ready`.
     pub(super) fn top_level(&mut self, mut stmts: Vec<Stmt>) -> TokenStream {
+        stmts.retain(|stmt| !crate::lower::is_placeholder(stmt));
         for stmt in &mut stmts {
             Tidy.visit_stmt_mut(stmt);
         }

@@ -177,6 +177,10 @@ impl VisitMut for Tidy {
     }
 
     fn visit_block_mut(&mut self, block: &mut Block) {
+        // Room lowering left for fills that were not needed (`lower::fills`).
+        block
+            .stmts
+            .retain(|stmt| !crate::lower::is_placeholder(stmt));
         visit_mut::visit_block_mut(self, block);
         // A suspension's typed tail not kept on an operand: it goes, and the
         // suspension is `!` again (see `resume::typed`).

@@ -18,6 +18,7 @@
 //! Awaits inside closures and `async` blocks are left alone: they belong to
 //! futures of their own.
 
+mod fills;
 mod marker;
 mod normalize;
 mod params;
@@ -37,6 +38,7 @@ use std::collections::HashMap;
 
 use proc_macro2::Span;
 
+pub(crate) use fills::is_placeholder;
 pub(crate) use marker::{await_index, strip_marker};
 pub(crate) use visit::contains_await;
 
@@ -109,6 +111,7 @@ pub(crate) fn lower(sig: &syn::Signature, body: &syn::Block) -> syn::Result<Lowe
         })
         .collect();
     let mut body = normalize::normalize(body)?;
+    fills::mark(&mut body);
     let awaits = marker::number_awaits(&mut body);
     let transits = transit::mark(&mut body);
     let uses_rest = sig.inputs.iter().any(|input| {
