@@ -468,12 +468,12 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
                         };
                         __state.as_mut().take();
                         let text = unsafe { __TailLenSlots::text_slot(__slots) }
-                            .fill((__output));
+                            .fill(__output);
                         let tail = unsafe { __TailLenSlots::tail_slot(__slots) }
-                            .fill((&(*unsafe { text.place() })[1..]));
+                            .fill(&(*unsafe { text.place() })[1..]);
                         let before = unsafe { __TailLenSlots::before_slot(__slots) }
                             .fill(
-                                (std::ptr::from_ref(&(*unsafe { text.place() })) as usize),
+                                std::ptr::from_ref(&(*unsafe { text.place() })) as usize,
                             );
                         {
                             let __awaitee = ::core::future::IntoFuture::into_future(

@@ -501,14 +501,14 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
                         __state.as_mut().take();
                         let text = unsafe { __LoadSlots::text_slot(__slots) }
                             .fill(
-                                (match __Try::branch(__output) {
+                                match __Try::branch(__output) {
                                     ::core::ops::ControlFlow::Continue(__value) => __value,
                                     ::core::ops::ControlFlow::Break(__residual) => {
                                         return ::core::task::Poll::Ready(
                                             __FromResidual::from_residual(__residual),
                                         );
                                     }
-                                }),
+                                },
                             );
                         if (*unsafe { text.place() }).is_empty() {
                             return ::core::task::Poll::Ready(Ok(0));

@@ -425,11 +425,11 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
                                 }),
                             );
                         }
-                        let total = unsafe { __SumSlots::total_slot(__slots) }.fill((0));
+                        let total = unsafe { __SumSlots::total_slot(__slots) }.fill(0);
                         match ::core::iter::IntoIterator::into_iter(0..n) {
                             __bound_iter0 => {
                                 let __iter0 = unsafe { __SumSlots::__iter0_slot(__slots) }
-                                    .fill((__bound_iter0));
+                                    .fill(__bound_iter0);
                                 {
                                     __state
                                         .set(__SumState::Loop0 {

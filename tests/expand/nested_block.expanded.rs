@@ -476,11 +476,11 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
                             );
                         }
                         let outer = unsafe { __NestedSlots::outer_slot(__slots) }
-                            .fill((String::from("outer")));
+                            .fill(String::from("outer"));
                         unsafe { __NestedSlots::inner_len_slot(__slots) }
                             .fill({
                                 let inner = unsafe { __NestedSlots::inner_slot(__slots) }
-                                    .fill((vec![1, 2, 3]));
+                                    .fill(vec![1, 2, 3]);
                                 {
                                     let __awaitee = ::core::future::IntoFuture::into_future(
                                         double(1),
@@ -513,13 +513,11 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
                         let inner = unsafe { __NestedSlots::inner_slot(__slots) }
                             .unpark(inner);
                         let inner_len = unsafe { __NestedSlots::inner_len_slot(__slots) }
-                            .fill(
-                                ({
-                                    let inner = inner;
-                                    __output;
-                                    (*unsafe { inner.place() }).len()
-                                }),
-                            );
+                            .fill({
+                                let inner = inner;
+                                __output;
+                                (*unsafe { inner.place() }).len()
+                            });
                         {
                             let __awaitee = ::core::future::IntoFuture::into_future(
                                 double(2),

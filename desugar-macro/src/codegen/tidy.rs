@@ -176,6 +176,19 @@ impl VisitMut for Tidy {
         strip_transit_markers(attrs);
     }
 
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        visit_mut::visit_expr_method_call_mut(self, call);
+        // `fill((value))`: the parentheses kept the value where it was in
+        // the lowered body (`pinned::in_place`); the emitted code needs none.
+        if (call.method == "fill" || call.method == "with")
+            && call.args.len() == 1
+            && let Some(Expr::Paren(paren)) = call.args.first_mut()
+        {
+            let inner = std::mem::replace(&mut *paren.expr, Expr::PLACEHOLDER);
+            call.args[0] = inner;
+        }
+    }
+
     fn visit_block_mut(&mut self, block: &mut Block) {
         // Room lowering left for fills that were not needed (`lower::fills`).
         block
