@@ -87,27 +87,31 @@
 //! }
 //! ```
 //!
-//! A local that something alive across an `.await` borrows (`for x in &v`,
-//! `let tail = &text[1..]`, a lock guard) stays in place in the pinned
-//! future, in a slot of its own; its borrows are checked by rustc in a
-//! never-run native copy of the body. Such a local cannot be moved into an
-//! `async move` block:
+//! A local held across an `.await` stays in place in the pinned future, in
+//! a slot of its own, as rustc keeps it; the borrows of one that something
+//! alive across an `.await` borrows (`for x in &v`, `let tail =
+//! &text[1..]`, a lock guard) are checked by rustc in a never-run native
+//! copy of the body. An `async move` block may take such a local whole, but
+//! not one of its fields, which its slot cannot give alone:
 //!
 //! ```compile_fail
 //! # async fn tick() {}
+//! struct Pair { left: Vec<u32>, right: Vec<u32> }
 //! #[desugar_macro::desugar]
 //! async fn hand_over() -> usize {
-//!     let items = vec![1, 2, 3];
-//!     let view = &items;
+//!     let pair = Pair { left: vec![1, 2, 3], right: vec![4] };
+//!     let view = &pair;
 //!     tick().await;
-//!     let n = view.len();
-//!     n + async move { items.len() }.await
+//!     let n = view.right.len();
+//!     n + async move { pair.left.len() }.await
 //! }
 //! ```
 //!
-//! And since the macro cannot see types, a local that may have been moved
-//! before an `.await` and is not used after it is dropped at the suspension
-//! point if it was not moved. The project README lists these limits.
+//! And since the macro cannot see types, a local that is not kept in place
+//! (used where only its type tells whether it moves), may have been moved
+//! before an `.await` and is not used after it, is dropped at the
+//! suspension point if it was not moved. The project README lists these
+//! limits.
 #![forbid(unsafe_code)]
 
 mod analysis;

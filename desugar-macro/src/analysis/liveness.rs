@@ -32,6 +32,7 @@ use super::scope::{Mention, Resolved, exclusive};
 pub(super) fn carried(
     resolved: &Resolved,
     pinned: &[bool],
+    in_place: &[bool],
 ) -> (Vec<Vec<BindingId>>, Vec<Vec<BindingId>>) {
     let mut all_unassigned = Vec::new();
     let carried = resolved
@@ -62,6 +63,15 @@ pub(super) fn carried(
                     };
                     let mut mentions = resolved.mentions.iter().filter(|m| m.binding == binding);
                     let used_after = mentions.clone().any(after);
+                    // Moved (or copied) on every path to the point: in no
+                    // branch or loop the point is not in. rustc does not hold
+                    // what is certainly moved, and what is copied needs no drop.
+                    let moved_on_every_path = mentions.clone().any(|m| {
+                        m.may_move
+                            && m.position < site.position
+                            && site.branches.starts_with(&m.branches)
+                            && m.loops.iter().all(|l| site.loops.contains(l))
+                    });
                     let may_have_moved = mentions.any(|m| m.may_move && before(m));
                     // A `let x;` is assigned here if an assignment runs before
                     // it in this pass (one later in a loop body does not count:
@@ -80,10 +90,15 @@ pub(super) fn carried(
                     }
                     // A binding the awaited future may borrow stays in the
                     // state, in place, for as long as that future lives.
+                    // One that may have been moved, and has drop glue, is
+                    // held too when it can be kept in place: its slot's drop
+                    // flag says at the end of its scope whether to drop it,
+                    // as rustc's does.
                     pinned[binding]
                         || site.borrowed.contains(&binding)
                         || used_after
-                        || (!may_have_moved && !resolved.bindings[binding].drop_free)
+                        || (!resolved.bindings[binding].drop_free
+                            && (!may_have_moved || (in_place[binding] && !moved_on_every_path)))
                 })
                 .collect();
             // Declaration order is binding order; drop order is its reverse.

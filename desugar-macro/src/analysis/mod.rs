@@ -144,7 +144,7 @@ pub(crate) fn analyse(sig: &Signature, lowered: &Lowered) -> syn::Result<Analysi
     let pinning = pinning::Pinning::new(&resolved);
     let mut pinned = vec![false; resolved.bindings.len()];
     let (carried, unassigned) = loop {
-        let (carried, unassigned) = liveness::carried(&resolved, &pinned);
+        let (carried, unassigned) = liveness::carried(&resolved, &pinned, &pinning.in_place);
         let more = pinning.pinned(&resolved, &carried);
         if more.iter().zip(&pinned).all(|(m, p)| !m || *p) {
             break (carried, unassigned);

@@ -69,7 +69,7 @@ pub(super) struct Pinning {
     /// Whether each binding may be kept in place whether or not anything
     /// borrows it: allowed, and never used in a way that may move it (or a
     /// part of it) where only its type tells (`Mention::ambiguous`).
-    in_place: Vec<bool>,
+    pub(super) in_place: Vec<bool>,
 }
 
 impl Pinning {
@@ -204,16 +204,19 @@ pub(super) fn unsupported(resolved: &Resolved, binding: BindingId) -> Option<syn
             ),
         ));
     }
+    // A `move` closure or `async move` block that names the local whole
+    // takes it out of its slot (see `codegen::pinned`); one that names only
+    // a field of it may take that field alone, which a slot cannot give.
     let moved = resolved
         .mentions
         .iter()
-        .find(|m| m.binding == binding && m.in_move)?;
+        .find(|m| m.binding == binding && m.in_move && m.ambiguous)?;
     Some(syn::Error::new(
         moved.span.unwrap_or_else(|| ident.span()),
         format!(
-            "`#[desugar]` cannot move `{ident}` into a `move` closure or `async move` block: it \
-             is borrowed across an `.await`, so it stays in place in the future; borrow it, or \
-             move a clone"
+            "`#[desugar]` cannot move a part of `{ident}` into a `move` closure or `async \
+             move` block: it is borrowed across an `.await`, so it stays in place in the \
+             future; move the whole of it, a clone, or a local holding that part"
         ),
     ))
 }

@@ -391,7 +391,10 @@ impl Resolver {
                 // A name in a macro that may move it (not a formatting
                 // one) is written in place there: it may be moved from it.
                 ambiguous: site.is_some_and(|site| self.ambiguous.contains(&site))
-                    || (self.in_macro.is_some() && use_ == Use::Value),
+                    || (self.in_macro.is_some() && use_ == Use::Value)
+                    // In a macro inside a `move` closure (`format!("{x}")`),
+                    // the name is captured where it cannot be rewritten.
+                    || (self.in_macro.is_some() && self.moves > 0),
                 in_macro: self.in_macro,
                 span: ident.map(Ident::span),
                 // Passing a `&mut` on by value reborrows it: a lend too.
@@ -705,8 +708,10 @@ impl Resolver {
             }
             Expr::RawAddr(r) => self.expr(&r.expr, Use::Lend),
             Expr::Field(field) => {
-                if use_ == Use::Value {
-                    // `x.a` by value moves `a` out of `x`, unless it is `Copy`.
+                if use_ == Use::Value || self.moves > 0 {
+                    // `x.a` by value moves `a` out of `x`, unless it is `Copy`;
+                    // a `move` closure naming `x.a` (edition 2021 on) takes
+                    // `x.a` alone.
                     self.ambiguous(expr);
                 }
                 self.expr(&field.base, use_);

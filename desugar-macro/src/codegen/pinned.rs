@@ -73,6 +73,8 @@ pub(crate) fn rewrite(body: &mut syn::Block, pins: &mut Pins, function: &Ident) 
             pins,
             slots,
             bound: None,
+            bound_by_move: false,
+            bound_bindings: Vec::new(),
             moved: Vec::new(),
             patterns,
             pending: Vec::new(),
@@ -89,8 +91,12 @@ struct Rewriter<'p> {
     /// The slots struct (see `names`).
     slots: Ident,
     /// Inside a closure or `async` block: the pinned names it uses, bound
-    /// to their places just outside it.
+    /// just outside it to their places, or for a `move` one to their values.
     bound: Option<Vec<Ident>>,
+    /// Whether that closure or block is `move`.
+    bound_by_move: bool,
+    /// The bindings of the names in `bound`, as far as known.
+    bound_bindings: Vec<BindingId>,
     /// The pinned bindings moved out somewhere.
     moved: Vec<BindingId>,
     /// The pinned bindings a pattern declares, by the address of their
@@ -114,7 +120,11 @@ impl Rewriter<'_> {
                     bound.push(ident.clone());
                 }
                 let place = place_name(ident);
-                quote!((*#place))
+                if self.bound_by_move {
+                    quote!(#place)
+                } else {
+                    quote!((*#place))
+                }
             }
             // SAFETY: `place`'s contract holds: every borrow of this local
             // was checked in the body's native twin (see the module docs),
@@ -260,7 +270,10 @@ impl VisitMut for Rewriter<'_> {
             *expr = bound;
             return;
         }
-        if let Some(ident) = self.pinned(expr) {
+        if let Some((ident, binding)) = self.pinned_binding(expr) {
+            if self.bound.is_some() {
+                self.bound_bindings.push(binding);
+            }
             *expr = syn::parse2(self.place(&ident)).expect("a place expression");
             return;
         }
@@ -281,20 +294,42 @@ impl VisitMut for Rewriter<'_> {
         }
         if matches!(expr, Expr::Closure(_) | Expr::Async(_)) && self.bound.is_none() {
             // Bind the places just outside, so that the closure captures
-            // the values in the slots, not the handles.
+            // the values in the slots, not the handles; a `move` one takes
+            // the values out, as it would take the locals (whole: one that
+            // names only a field is not kept in place, see
+            // `analysis::pinning`), and the drop flags say they went.
+            let by_move = match expr {
+                Expr::Closure(closure) => closure.capture.is_some(),
+                Expr::Async(block) => block.capture.is_some(),
+                _ => false,
+            };
             let outer = self.bound.replace(Vec::new());
+            self.bound_by_move = by_move;
+            self.bound_bindings.clear();
             visit_mut::visit_expr_mut(self, expr);
+            self.bound_by_move = false;
             let bound = std::mem::replace(&mut self.bound, outer).unwrap_or_default();
             if !bound.is_empty() {
                 let inner = std::mem::replace(expr, Expr::PLACEHOLDER);
                 let places = bound.iter().map(place_name);
-                *expr = syn::parse_quote!({
-                    #(
-                        // SAFETY: see `place`.
-                        let #places = unsafe { #bound.place() };
-                    )*
-                    #inner
-                });
+                *expr = if by_move {
+                    self.moved.append(&mut self.bound_bindings);
+                    syn::parse_quote!({
+                        #(
+                            // SAFETY: see `take`; rustc checked the move in the native twin.
+                            let #places = unsafe { #bound.take() };
+                        )*
+                        #inner
+                    })
+                } else {
+                    syn::parse_quote!({
+                        #(
+                            // SAFETY: see `place`.
+                            let #places = unsafe { #bound.place() };
+                        )*
+                        #inner
+                    })
+                };
             }
             return;
         }
