@@ -256,7 +256,7 @@ impl Kind {
     }
 
     /// Whether this kind has operands an `.await` can sit in, worth naming
-    /// as "await in <kind>" when one does.
+    /// as `"await in <kind>"` when one does.
     fn is_operand_position(self) -> bool {
         matches!(
             self,
