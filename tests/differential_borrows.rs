@@ -175,6 +175,30 @@ mod pattern_bindings_kept_in_place {
             list.len()
         }
         with ();
+
+        /// Seed 127 of `scripts/fuzz` (the macro panicked): a guard whose
+        /// block declares a local, on an arm whose binding is kept in place
+        /// and whose body awaits a `match` with guards of its own. The
+        /// binding is filled where its arm begins, not after the guard's
+        /// `let`.
+        async fn guard_block_declaring_a_local_on_a_kept_binding(n: u32) -> u32 {
+            match n {
+                0 => 0,
+                k if {
+                    let limit = move |x: u32| x < 10;
+                    limit(k)
+                } => {
+                    let view = &k;
+                    match leaf("inner", k).await {
+                        1 => *view,
+                        j if j % 2 == 0 => j + *view,
+                        j => j * 2,
+                    }
+                }
+                k => k + 100,
+            }
+        }
+        with (0), (1), (4), (5), (12);
     }
 }
 

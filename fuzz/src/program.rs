@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::generate::Ty;
-use crate::tree::{Edit, Node, indent};
+use crate::tree::{Edit, Node, Part, indent, uses_name};
 
 /// The `use`s every program's code sees.
 const IMPORTS: &str = "use std::cell::RefCell;
@@ -145,7 +145,8 @@ impl Program {
         edits
     }
 
-    /// The program with `edit` made, if it applies.
+    /// The program with `edit` made, if it applies (and does not delete a
+    /// `let` whose locals are still used).
     pub(crate) fn apply(&self, edit: &ProgramEdit) -> Option<Program> {
         let mut program = self.clone();
         match edit {
@@ -153,11 +154,55 @@ impl Program {
                 if *index >= program.params.len() {
                     return None;
                 }
-                program.params.remove(*index);
+                let removed = program.params.remove(*index);
+                let name = removed.decl.split(':').next().unwrap_or("");
+                let name = name.trim_start_matches("mut ").trim();
+                if uses_name(&program.body.render(), name) {
+                    return None;
+                }
             }
-            ProgramEdit::Body(edit) => program.body = self.body.apply(edit)?,
+            ProgramEdit::Body(edit) => {
+                program.body = self.body.apply(edit)?;
+                // Deleting a `let` whose names are still used cannot compile.
+                if let Edit::Remove(path) = edit {
+                    let declared = self.body.at(path)?.declared();
+                    if !declared.is_empty() {
+                        let text = format!("{}{}", program.signature(), program.body.render());
+                        if declared.iter().any(|name| uses_name(&text, name)) {
+                            return None;
+                        }
+                    }
+                }
+            }
         }
         Some(program)
+    }
+
+    /// The positions (in the body's parts) of its removable statements.
+    pub(crate) fn top_statements(&self) -> Vec<usize> {
+        self.body
+            .parts
+            .iter()
+            .enumerate()
+            .filter(|(_, part)| matches!(part, Part::Node(node) if node.removable))
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    /// The program without the body's parts at `positions`, unless they
+    /// declare locals used by the rest.
+    pub(crate) fn without_parts(&self, positions: &[usize]) -> Option<Program> {
+        let mut program = self.clone();
+        let mut positions = positions.to_vec();
+        positions.sort_unstable();
+        let mut declared = Vec::new();
+        for &position in positions.iter().rev() {
+            if let Part::Node(node) = program.body.parts.remove(position) {
+                declared.extend(node.declared());
+            }
+        }
+        let text = program.body.render();
+        (!declared.iter().any(|name| uses_name(&text, name))).then_some(program)
     }
 
     /// The reducer's measure: nodes in the body, and parameters.

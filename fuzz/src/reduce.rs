@@ -7,8 +7,10 @@
 //! differently must keep failing the same test (output and events,
 //! cancellation, polling after the end, auto traits).
 //!
-//! The edits are those of [`Program::edits`]: delete a parameter or a
-//! statement, replace an expression by a literal of its type, unwrap a
+//! First whole runs of the body's statements go, by halves, then quarters
+//! (delta debugging: Zeller and Hildebrandt, "Simplifying and Isolating
+//! Failure-Inducing Input", 2002). Then single edits, those of
+//! [`Program::edits`]: delete a parameter or a statement, replace an expression by a literal of its type, unwrap a
 //! node into one of its children (an `if` into a branch, `leaf(x).await`
 //! into `x`, a loop into its body). They are tried in order, shallow first,
 //! by a cursor that walks the list; after an edit is kept, the list is made
@@ -35,6 +37,9 @@ type Candidates = Vec<(usize, usize, Program)>;
 /// Candidates per round, over all programs, for `cargo check` and for a run.
 const CHECK_ROUND: usize = 160;
 const RUN_ROUND: usize = 80;
+
+/// The edit index of a candidate that removed a run of statements.
+const CHUNK: usize = usize::MAX;
 
 /// The kind of failure a reduction keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +128,9 @@ struct Target {
     cursor: usize,
     /// Whether an edit was kept since the cursor last started over.
     progressed: bool,
+    /// Into how many runs the body's statements are cut; 0 once single
+    /// edits have taken over.
+    chunks: usize,
     done: bool,
 }
 
@@ -146,6 +154,7 @@ pub(crate) fn reduce(
                 verdict,
                 cursor: 0,
                 progressed: false,
+                chunks: 2,
             }
         })
         .collect();
@@ -167,6 +176,23 @@ pub(crate) fn reduce(
         let mut scanned = vec![0; targets.len()];
         for &t in &active {
             let target = &mut targets[t];
+            let batch = match target.expect.mode() {
+                Mode::Check => &mut batches[0].1,
+                Mode::Run => &mut batches[1].1,
+            };
+            if target.chunks > 0 {
+                let statements = target.current.top_statements();
+                let size = statements.len().div_ceil(target.chunks);
+                if statements.len() >= 2 && size >= 2 {
+                    for chunk in statements.chunks(size) {
+                        if let Some(candidate) = target.current.without_parts(chunk) {
+                            batch.push((t, CHUNK, candidate));
+                        }
+                    }
+                    continue;
+                }
+                target.chunks = 0;
+            }
             let edits = target.current.edits();
             if target.cursor >= edits.len() {
                 if target.progressed {
@@ -177,12 +203,9 @@ pub(crate) fn reduce(
                     continue;
                 }
             }
-            let (per, batch) = match target.expect.mode() {
-                Mode::Check => (
-                    (CHECK_ROUND / checks.max(1)).clamp(4, 32),
-                    &mut batches[0].1,
-                ),
-                Mode::Run => ((RUN_ROUND / runs.max(1)).clamp(3, 24), &mut batches[1].1),
+            let per = match target.expect.mode() {
+                Mode::Check => (CHECK_ROUND / checks.max(1)).clamp(4, 32),
+                Mode::Run => (RUN_ROUND / runs.max(1)).clamp(3, 24),
             };
             let mut seen = BTreeSet::new();
             seen.insert(target.current.key());
@@ -227,14 +250,18 @@ pub(crate) fn reduce(
             if target.done {
                 continue;
             }
+            let chunked = target.chunks > 0;
             match best[t].take() {
                 Some((index, program, verdict)) => {
                     target.current = program;
                     target.verdict = verdict;
-                    target.cursor = index;
-                    target.progressed = true;
+                    if !chunked {
+                        target.cursor = index;
+                        target.progressed = true;
+                    }
                     kept += 1;
                 }
+                None if chunked => target.chunks *= 2,
                 None => target.cursor = scanned[t],
             }
         }

@@ -43,6 +43,22 @@ pub(crate) struct Diagnostic {
     pub(crate) rendered: String,
 }
 
+impl Diagnostic {
+    /// Whether it is a syntax error, after which rustc stops early.
+    fn is_syntax(&self) -> bool {
+        self.code.is_none()
+            && [
+                "expected ",
+                "unexpected ",
+                "unclosed ",
+                "mismatched closing",
+                "this file contains",
+            ]
+            .iter()
+            .any(|start| self.message.starts_with(start))
+    }
+}
+
 /// The tests `differential!` writes, and two ways a test binary can fail
 /// without a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -250,6 +266,11 @@ impl Scratch {
                     _ => unattributed.push(diagnostic),
                 }
             }
+            // A syntax error stops rustc before it type-checks anything.
+            let early = by_program
+                .values()
+                .flat_map(|(_, diagnostics)| diagnostics)
+                .any(Diagnostic::is_syntax);
             if !by_program.is_empty() {
                 for (index, (side, diagnostics)) in by_program {
                     set.remove(&index);
@@ -257,6 +278,12 @@ impl Scratch {
                         Side::Native => Verdict::NativeError(diagnostics),
                         Side::Desugared => Verdict::DesugaredError(diagnostics),
                     });
+                }
+                if mode == Mode::Check && unattributed.is_empty() && !early {
+                    // rustc reports the errors of every body in one go (it
+                    // type-checks and borrow-checks each body on its own):
+                    // what reported none compiles, no second check needed.
+                    return Ok((set, None));
                 }
                 continue;
             }

@@ -403,6 +403,35 @@ impl Node {
         })
     }
 
+    /// The locals a `let` statement declares: the generated names (`x12`,
+    /// `fut3`, ..) in its pattern. Empty for other nodes.
+    pub(crate) fn declared(&self) -> Vec<String> {
+        let Some(Part::Text(first)) = self.parts.first() else {
+            return Vec::new();
+        };
+        let Some(rest) = first.trim_start().strip_prefix("let ") else {
+            return Vec::new();
+        };
+        let pattern = rest.split(" = ").next().unwrap_or(rest);
+        pattern
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .filter(|word| is_generated_name(word))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The node at `path`, if there is one.
+    pub(crate) fn at(&self, path: &[usize]) -> Option<&Node> {
+        let mut node = self;
+        for &index in path {
+            node = match node.parts.get(index)? {
+                Part::Node(child) => child,
+                Part::Text(_) => return None,
+            };
+        }
+        Some(node)
+    }
+
     /// The number of nodes in this subtree (the reducer's measure of size).
     pub(crate) fn size(&self) -> usize {
         1 + self.children().map(Node::size).sum::<usize>()
@@ -501,6 +530,22 @@ impl Node {
         }
         Some(replacement)
     }
+}
+
+/// Whether `word` is a name the generator makes up: letters, then digits.
+pub(crate) fn is_generated_name(word: &str) -> bool {
+    let letters = word.trim_end_matches(|c: char| c.is_ascii_digit());
+    !letters.is_empty()
+        && letters.len() < word.len()
+        && letters.chars().all(|c| c.is_ascii_lowercase())
+}
+
+/// Whether `text` holds `name` as a whole word.
+pub(crate) fn uses_name(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(at, _)| {
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !word(text[..at].chars().next_back()) && !word(text[at + name.len()..].chars().next())
+    })
 }
 
 /// One change the reducer may make to a tree.

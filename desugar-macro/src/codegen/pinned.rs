@@ -207,9 +207,12 @@ impl Rewriter<'_> {
         if fills.is_empty() {
             return;
         }
-        let stmt = stmt
-            .filter(|stmt| crate::lower::is_placeholder(stmt))
-            .expect("lowering leaves a placeholder wherever a pattern binds");
+        // Lowering leaves a placeholder wherever a pattern binds; were one
+        // missing, the handles would be missing too: a compile error naming
+        // them, not a panic of the macro.
+        let Some(stmt) = stmt.filter(|stmt| crate::lower::is_placeholder(stmt)) else {
+            return;
+        };
         let (handles, values): (Vec<Ident>, Vec<Expr>) = fills.into_iter().unzip();
         *stmt = match (handles.as_slice(), values.as_slice()) {
             ([handle], [value]) => syn::parse_quote!(let #handle = #value;),
@@ -516,6 +519,9 @@ impl VisitMut for Rewriter<'_> {
         // slots of a destructuring `let`'s bindings filled just after it.
         let last = block.stmts.len().saturating_sub(1);
         for i in 0..block.stmts.len() {
+            // What a pattern around this block bound (a guard's block, say)
+            // is filled by that pattern's construct, not here.
+            let outer = std::mem::take(&mut self.pending);
             let stmt = &mut block.stmts[i];
             let local = matches!(stmt, syn::Stmt::Local(_));
             match stmt {
@@ -526,6 +532,7 @@ impl VisitMut for Rewriter<'_> {
                 let fills = self.fills();
                 Self::put_fills(block.stmts.get_mut(i + 1), fills);
             }
+            self.pending = outer;
         }
     }
 

@@ -64,7 +64,12 @@ impl Gen<'_> {
             6 => self.if_let(Some(ty), depth),
             7 => {
                 let count = self.rng.below(3);
-                self.block(count, Some(ty), depth, false)
+                // A block on its own: its value may stand for it.
+                let block = self.block(count, Some(ty), depth, false);
+                match block.children().last().map(|tail| tail.id) {
+                    Some(tail) => block.hoist(tail),
+                    None => block,
+                }
             }
             8 => self.loop_expr(ty, depth),
             9 => {

@@ -29,11 +29,7 @@ impl Gen<'_> {
                 ..self.flow
             };
             let value = self.with_flow(flow, |this| this.value(ty, depth));
-            let value_id = value.id;
             node = node.child(value).text("\n");
-            if !top {
-                node = node.hoist(value_id);
-            }
         }
         self.pop_scope();
         node.text("}")
@@ -1022,13 +1018,11 @@ impl Gen<'_> {
     fn early_return(&mut self, depth: u32) -> Node {
         let cond = self.expr(Ty::Bool, depth);
         let value = self.expr(self.ret, depth);
-        let value_id = value.id;
         let ret = self
             .node(Kind::Return)
             .text("return ")
             .child(value)
-            .text(";")
-            .hoist(value_id);
+            .text(";");
         self.node(Kind::If)
             .text("if ")
             .child(cond)
