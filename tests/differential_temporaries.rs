@@ -11,6 +11,9 @@
 
 mod support;
 
+use std::cell::RefCell;
+use std::sync::Mutex;
+
 use support::*;
 
 /// The sum of a borrowed slice, after an await.
@@ -157,6 +160,132 @@ mod extended_by_a_let {
     }
 }
 
+/// Awaits a tick, then logs whether `cell` is still borrowed by the
+/// statement that awaits this, and returns `n`.
+async fn check_borrowed(cell: &RefCell<Vec<u32>>, n: usize) -> usize {
+    leaf("tick", ()).await;
+    log(if cell.try_borrow_mut().is_ok() {
+        "cell free"
+    } else {
+        "cell borrowed"
+    });
+    n
+}
+
+/// Temporaries with something to drop (a `RefCell` or `Mutex` guard, a
+/// `Noisy`) made before an `.await` of their statement and not lent to
+/// the future: rustc still keeps them to the end of the statement, so the
+/// guard is held while the function is suspended, and the future is
+/// `!Send` if the guard is. Conditions (of `if`, `while`, and the operands
+/// of `&&`) drop theirs where they end.
+#[allow(
+    clippy::await_holding_refcell_ref,
+    clippy::await_holding_lock,
+    reason = "holding a guard across an await, as these statements do, is what is tested"
+)]
+mod held_by_the_statement {
+    use super::*;
+
+    differential! {
+        /// A guard made in an awaited call's argument (fuzz seed 68).
+        async fn guard_in_an_awaited_argument() -> usize {
+            let cell = RefCell::new(vec![1]);
+            check_borrowed(&cell, cell.borrow().len()).await
+        }
+        with ();
+
+        /// A guard in an operand evaluated before the `.await`.
+        async fn guard_in_an_operand_before_the_await() -> usize {
+            let cell = RefCell::new(vec![1, 2]);
+            let n = cell.borrow().len() + check_borrowed(&cell, 0).await;
+            cell.borrow_mut().push(3);
+            n
+        }
+        with ();
+
+        /// A guard behind a `Mutex`, taken through `unwrap`: the future holds
+        /// the lock across the `.await`, and is not `Send`.
+        async fn mutex_guard_in_an_awaited_argument() -> usize {
+            let m = Mutex::new(vec![1, 2, 3]);
+            leaf("m", m.lock().unwrap().len()).await
+        }
+        with ();
+
+        /// A guard in a `match` scrutinee lives through the arms' awaits (fuzz
+        /// seed 152).
+        async fn guard_in_a_scrutinee_lives_through_the_arms(n: usize) -> usize {
+            let cell = RefCell::new(vec![1; n]);
+            match cell.borrow().len() {
+                0 => 0,
+                k => check_borrowed(&cell, k).await,
+            }
+        }
+        with (0), (2);
+
+        /// A guard in a `for` loop's iterator lives through the loop.
+        async fn guard_in_a_for_iterator_lives_through_the_loop() -> usize {
+            let cell = RefCell::new(vec![1, 2]);
+            let mut total = 0;
+            for i in 0..cell.borrow().len() {
+                total += check_borrowed(&cell, i).await;
+            }
+            cell.borrow_mut().push(3);
+            total
+        }
+        with ();
+
+        /// A `while` condition drops its guard before the body runs.
+        async fn guard_in_a_while_condition_is_dropped_before_the_body() -> usize {
+            let cell = RefCell::new(vec![1]);
+            while cell.borrow().len() < check_borrowed(&cell, 3).await {
+                cell.borrow_mut().push(1);
+            }
+            cell.borrow().len()
+        }
+        with ();
+
+        /// An `if` condition drops its guard before the branch runs.
+        async fn guard_in_an_if_condition_is_dropped_before_the_branch() -> usize {
+            let cell = RefCell::new(vec![1]);
+            if cell.borrow().len() < check_borrowed(&cell, 3).await {
+                cell.borrow_mut().push(1);
+            }
+            cell.borrow().len()
+        }
+        with ();
+
+        /// The left operand of `&&` drops its guard before the right one runs.
+        async fn guard_in_a_lazy_operand_is_dropped_where_it_ends() -> bool {
+            let cell = RefCell::new(vec![1]);
+            !cell.borrow().is_empty() && check_borrowed(&cell, 1).await == 1
+        }
+        with ();
+
+        /// A value read through a guard: the guard is kept (fuzz seed 91).
+        async fn value_read_through_a_guard_keeps_the_guard() -> u32 {
+            let m = Mutex::new(5);
+            leaf("read", *m.lock().unwrap()).await
+        }
+        with ();
+
+        /// `format!` puts its arguments in a statement of its own: their
+        /// temporaries are dropped before the value is used (fuzz seed 118).
+        async fn format_arguments_end_with_the_macro() -> bool {
+            log(format!("{}-{:?}", Noisy::new("r").name().to_owned(), leaf("a", 1).await));
+            true
+        }
+        with ();
+
+        /// An owned value made by a method (`to_vec`) and borrowed by the next
+        /// one is a temporary of the statement too.
+        async fn owned_result_of_a_method_in_an_operand(items: Vec<u32>) -> usize {
+            let cell = RefCell::new(items);
+            cell.borrow().to_vec().len() + check_borrowed(&cell, 1).await
+        }
+        with (vec![1, 2]);
+    }
+}
+
 /// Regressions found by `scripts/fuzz`, each named after its construct.
 mod regressions {
     use super::*;
@@ -209,6 +338,7 @@ async fn pair_len(left: &Noisy, right: &Noisy) -> usize {
 fn size_summary() {
     let mut sizes = in_the_awaited_expression::all_sizes();
     sizes.extend(extended_by_a_let::all_sizes());
+    sizes.extend(held_by_the_statement::all_sizes());
     sizes.extend(regressions::all_sizes());
     print_size_table(&sizes);
 }

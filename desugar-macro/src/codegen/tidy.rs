@@ -199,9 +199,12 @@ impl VisitMut for Tidy {
         // suspension is `!` again (see `resume::typed`).
         drop_marked_tail(block);
         prune_unassigned(&mut block.stmts);
-        while let [Stmt::Expr(Expr::Block(inner), _)] = block.stmts.as_mut_slice()
+        // (A block statement ending in `;` whose inner block ends in a value
+        // stays: flattened, the block would have that value.)
+        while let [Stmt::Expr(Expr::Block(inner), semi)] = block.stmts.as_mut_slice()
             && inner.label.is_none()
             && inner.attrs.is_empty()
+            && (semi.is_none() || !matches!(inner.block.stmts.last(), Some(Stmt::Expr(_, None))))
         {
             block.stmts = std::mem::take(&mut inner.block.stmts);
         }

@@ -22,8 +22,21 @@
 //! `let __tmp0 = a().await; __tmp0.b().await`.
 //!
 //! The evaluation units, the places hoisted temporaries may go, are the
-//! statements, block tails, match arm bodies, `else` branches and the right
-//! operand of `&&` and `||` (which runs only sometimes).
+//! statements, block tails, match arm bodies, `else` branches, the
+//! conditions of `if` and `while`, and the operands of `&&` and `||`:
+//! rustc's terminating scopes, where a temporary is dropped.
+//!
+//! A temporary made before an `.await` of its unit lives across it in
+//! rustc, whether or not the future borrows it: `f(cell.borrow().len())
+//! .await` keeps the `RefCell` borrowed while suspended (and the future
+//! `!Send`). So where temporaries are kept (the awaited expression, and the
+//! operands evaluated before an `.await`) each one is named as a local of
+//! the unit, `let mut __tmpN`, in evaluation order: a borrowed value
+//! (`&make()`), and the value a method borrows (`make().len()`,
+//! `cell.borrow().len()`, `*m.lock().unwrap()`), unless the method takes it
+//! by value by `std`'s naming conventions (`into_*`, `unwrap`, `map`, ..).
+//! A `match` scrutinee or a `for` loop's iterator keeps its temporaries to
+//! the end of the construct, a `format!` to the end of its own statement.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote_spanned};
@@ -51,6 +64,11 @@ struct Normalizer {
     /// hoisted into a temporary, so that the outer future can borrow its
     /// output from a local (`a().await.b().await`, `f(&a().await).await`).
     in_await_operand: bool,
+    /// Evaluated before an `.await` of the same evaluation unit (in an
+    /// awaited expression, or in an operand before one): a temporary made
+    /// here lives across that `.await` in rustc, so it gets a name (see
+    /// [`Normalizer::keep_temporary`]).
+    keeping: bool,
 }
 
 impl Normalizer {
@@ -209,10 +227,33 @@ impl Normalizer {
     /// block around it, so they are dropped where the unit ends.
     fn unit(&mut self, expr: Expr) -> Expr {
         let outer = std::mem::replace(&mut self.in_await_operand, false);
+        let keeping = std::mem::replace(&mut self.keeping, false);
         let mut hoisted = Vec::new();
         let expr = self.expr(expr, &mut hoisted);
         self.in_await_operand = outer;
+        self.keeping = keeping;
         wrap(hoisted, expr)
+    }
+
+    /// An operand of `&&` or `||`: an evaluation unit of its own, unless
+    /// it is a `let` of a chain (whose scrutinee lives through the `then`
+    /// branch) or holds one.
+    fn lazy_operand(&mut self, operand: Expr, out: &mut Vec<Stmt>) -> Expr {
+        if has_let(&operand) {
+            return self.expr_keeping(false, operand, out);
+        }
+        match self.unit(operand) {
+            block @ Expr::Block(_) => syn::parse_quote!((#block)),
+            operand => operand,
+        }
+    }
+
+    /// Normalizes `expr` with [`Normalizer::keeping`] set to `keeping`.
+    fn expr_keeping(&mut self, keeping: bool, expr: Expr, out: &mut Vec<Stmt>) -> Expr {
+        let outer = std::mem::replace(&mut self.keeping, keeping);
+        let expr = self.expr(expr, out);
+        self.keeping = outer;
+        expr
     }
 
     /// Normalizes `expr`, pushing the `let`s of hoisted operands to `out`.
@@ -250,17 +291,18 @@ impl Normalizer {
                     .into_iter();
                 *e.receiver = operands.next().expect("the receiver");
                 e.args = operands.collect();
-                let mut call = Expr::MethodCall(e);
-                if self.in_await_operand {
-                    // `f(make().as_str()).await`: the future may borrow the
-                    // value the chain starts from.
-                    self.keep_temporaries(&mut call, out);
+                if self.keeping && is_kept_receiver(&e.receiver, &e.method) {
+                    // `cell.borrow().len()`, `make().as_str()`: the value the
+                    // method borrows is a temporary of the statement.
+                    *e.receiver = self.keep_temporary(take(&mut e.receiver), out);
                 }
-                call
+                Expr::MethodCall(e)
             }
             Expr::Binary(mut e) if is_lazy(&e.op) => {
-                *e.left = self.expr(*e.left, out);
-                *e.right = self.unit(*e.right);
+                // Both operands of `&&` and `||` drop their temporaries
+                // where they end (but a `let` of a chain is no operand).
+                *e.left = self.lazy_operand(*e.left, out);
+                *e.right = self.lazy_operand(*e.right, out);
                 Expr::Binary(e)
             }
             Expr::Binary(mut e) if is_compound_assignment(&e.op) => {
@@ -317,15 +359,11 @@ impl Normalizer {
                 Expr::Struct(e)
             }
             Expr::Await(mut e) => {
+                // The temporaries of the awaited expression live across its
+                // `.await` (`Counter::new().next().await` lends one).
                 let outer = std::mem::replace(&mut self.in_await_operand, true);
-                *e.base = self.expr(*e.base, out);
+                *e.base = self.expr_keeping(true, *e.base, out);
                 self.in_await_operand = outer;
-                // `Counter::new().next().await`: the future may borrow the
-                // temporary it is called on, which lives to the end of the
-                // statement in rustc; as a local, it can be lent in place.
-                if matches!(*e.base, Expr::MethodCall(_)) {
-                    self.keep_temporaries(&mut e.base, out);
-                }
                 if outer {
                     self.hoist(Expr::Await(e), out)
                 } else {
@@ -350,8 +388,9 @@ impl Normalizer {
             }
             Expr::Reference(mut e) => {
                 *e.expr = self.expr(*e.expr, out);
-                if self.in_await_operand && is_temporary(&e.expr) {
-                    *e.expr = self.lend_temporary(take(&mut e.expr), out);
+                if self.keeping && is_temporary(&e.expr) {
+                    // `sum(&[a, b]).await`: the future may borrow it.
+                    *e.expr = self.keep_temporary(take(&mut e.expr), out);
                 }
                 Expr::Reference(e)
             }
@@ -361,6 +400,14 @@ impl Normalizer {
             }
             Expr::Unary(mut e) => {
                 *e.expr = self.expr(*e.expr, out);
+                if self.keeping
+                    && matches!(e.op, syn::UnOp::Deref(_))
+                    && matches!(&*e.expr, Expr::MethodCall(call) if returns_owned(&call.method))
+                {
+                    // `*m.lock().unwrap()`: read through a guard the
+                    // statement keeps.
+                    *e.expr = self.keep_temporary(take(&mut e.expr), out);
+                }
                 Expr::Unary(e)
             }
             Expr::Try(mut e) => {
@@ -388,7 +435,13 @@ impl Normalizer {
                 Expr::Break(e)
             }
             Expr::If(mut e) => {
-                *e.cond = self.expr(*e.cond, out);
+                // A condition drops its temporaries where it ends (a `let`
+                // chain's scrutinees live through the `then` branch).
+                *e.cond = if has_let(&e.cond) {
+                    self.expr_keeping(false, *e.cond, out)
+                } else {
+                    self.unit(*e.cond)
+                };
                 let branches_await = block_contains_await(&e.then_branch)
                     || e.else_branch
                         .as_ref()
@@ -430,8 +483,10 @@ impl Normalizer {
                 self.expr(chain, out)
             }
             Expr::Match(mut e) => {
-                *e.expr = self.expr(*e.expr, out);
+                // The scrutinee's temporaries live to the end of the
+                // `match`, across the awaits of its arms.
                 let arms_await = e.arms.iter().any(|arm| contains_await(&arm.body));
+                *e.expr = self.expr_keeping(self.keeping || arms_await, *e.expr, out);
                 for arm in &mut e.arms {
                     *arm.body = self.unit(take(&mut arm.body));
                 }
@@ -445,8 +500,12 @@ impl Normalizer {
                 Expr::Match(e)
             }
             Expr::While(mut e) => {
+                // A `while let` scrutinee's temporaries live through the
+                // body, a condition's only to its end.
+                let scrutinee = matches!(*e.cond, Expr::Let(_));
+                let keeping = scrutinee && block_contains_await(&e.body);
                 let mut hoisted = Vec::new();
-                let cond = self.expr(*e.cond, &mut hoisted);
+                let cond = self.expr_keeping(keeping, *e.cond, &mut hoisted);
                 let body = self.block(e.body);
                 if hoisted.is_empty() {
                     *e.cond = cond;
@@ -456,6 +515,11 @@ impl Normalizer {
                     // Re-evaluate the hoisted operands on every iteration.
                     let label = e.label;
                     let span = e.while_token.span;
+                    let cond = if scrutinee {
+                        cond
+                    } else {
+                        wrap(std::mem::take(&mut hoisted), cond)
+                    };
                     let test: Expr = syn::parse_quote_spanned! {span=>
                         if #cond #body else { break }
                     };
@@ -470,7 +534,9 @@ impl Normalizer {
                 Expr::Loop(e)
             }
             Expr::ForLoop(mut e) => {
-                *e.expr = self.expr(*e.expr, out);
+                // The iterator's temporaries live to the end of the loop.
+                let keeping = self.keeping || block_contains_await(&e.body);
+                *e.expr = self.expr_keeping(keeping, *e.expr, out);
                 e.body = self.block(e.body);
                 if block_contains_await(&e.body) {
                     self.desugar_for(e)
@@ -488,6 +554,13 @@ impl Normalizer {
             }
             Expr::Macro(e) if let Some(expansion) = written_out(&e.mac) => {
                 self.expr(expansion, out)
+            }
+            Expr::Macro(mut e) if has_own_statement(&e.mac) => {
+                // `format!(..)` is `{ let res = format(format_args!(..)); res }`:
+                // its arguments' temporaries end with that inner statement.
+                let mut hoisted = Vec::new();
+                self.macro_arguments(&mut e.mac, &mut hoisted);
+                wrap(hoisted, Expr::Macro(e))
             }
             Expr::Macro(mut e) => {
                 self.macro_arguments(&mut e.mac, out);
@@ -527,17 +600,16 @@ impl Normalizer {
         out: &mut Vec<Stmt>,
         keep: impl Fn(usize, &Expr) -> bool,
     ) -> Vec<Expr> {
-        // In an awaited expression, a temporary the future may borrow is
-        // named (see `lend_temporary`): what is evaluated before it goes
-        // first, as before an `.await`.
-        let in_operand = self.in_await_operand;
+        // Where temporaries are kept, one is named (see `keep_temporary`):
+        // what is evaluated before it goes first, as before an `.await`.
+        let keeping = self.keeping;
         let last_await = operands
             .iter()
-            .rposition(|op| contains_await(op) || (in_operand && lends_temporary(op)));
+            .rposition(|op| contains_await(op) || (keeping && keeps_temporary(op)));
         let mut result = Vec::with_capacity(operands.len());
         for (i, operand) in operands.into_iter().enumerate() {
-            let operand = self.expr(operand, out);
             let before_await = last_await.is_some_and(|last| i < last);
+            let operand = self.expr_keeping(keeping || before_await, operand, out);
             if before_await && !is_pure(&operand) && !keep(i, &operand) {
                 result.push(self.hoist(operand, out));
             } else {
@@ -547,11 +619,13 @@ impl Normalizer {
         result
     }
 
-    /// A temporary in an awaited expression, which the future may borrow
-    /// (`sum(&[a, b]).await`, `len(&String::from(s)).await`): rustc keeps
-    /// it to the end of the statement, across the `.await`; as a named
+    /// A temporary made before an `.await` of its statement: rustc keeps it
+    /// to the end of the statement, across the `.await`, where the future
+    /// may borrow it (`sum(&[a, b]).await`, `len(&String::from(s)).await`)
+    /// and where it holds what it holds (`f(cell.borrow().len()).await`
+    /// keeps the `RefCell` borrowed, and the future `!Send`). As a named
     /// local of the statement's unit it lives as long, and in place.
-    fn lend_temporary(&mut self, value: Expr, out: &mut Vec<Stmt>) -> Expr {
+    fn keep_temporary(&mut self, value: Expr, out: &mut Vec<Stmt>) -> Expr {
         let name = format_ident!("__tmp{}", self.temporaries, span = Span::mixed_site());
         self.temporaries += 1;
         out.push(syn::parse_quote!(let mut #name = #value;));
@@ -559,46 +633,12 @@ impl Normalizer {
     }
 
     /// Moves `operand` into a fresh `let __tmpN` and returns its name.
-    fn hoist(&mut self, mut operand: Expr, out: &mut Vec<Stmt>) -> Expr {
-        self.keep_temporaries(&mut operand, out);
+    fn hoist(&mut self, operand: Expr, out: &mut Vec<Stmt>) -> Expr {
         let name = format_ident!("__tmp{}", self.temporaries, span = Span::mixed_site());
         self.temporaries += 1;
-        out.push(syn::parse_quote!(let #name = #operand;));
+        // `mut`, as a temporary is a mutable place (`make().bump(x.await)`).
+        out.push(syn::parse_quote!(let mut #name = #operand;));
         syn::parse_quote!(#name)
-    }
-
-    /// The temporaries of an operand evaluated before an `.await` live to
-    /// the end of the statement in rustc, across that `.await`. A hoisted
-    /// operand would drop them where it is hoisted, so the value a method
-    /// is called on (`Noisy::new("t").name()`, `fetch().await.len()`) gets a
-    /// name of its own first, `let mut __tmpN`, which lives as long.
-    fn keep_temporaries(&mut self, expr: &mut Expr, out: &mut Vec<Stmt>) {
-        match expr {
-            Expr::MethodCall(_) => {
-                // The value at the root of the chain owns what the chain
-                // borrows (`make().name().len()`): name that one.
-                let mut root = &mut *expr;
-                while let Expr::MethodCall(call) = root {
-                    root = &mut call.receiver;
-                }
-                if !is_place(root) && !matches!(root, Expr::Lit(_)) {
-                    let name =
-                        format_ident!("__tmp{}", self.temporaries, span = Span::mixed_site());
-                    self.temporaries += 1;
-                    let value = std::mem::replace(root, syn::parse_quote!(#name));
-                    out.push(syn::parse_quote!(let mut #name = #value;));
-                }
-            }
-            Expr::Field(e) => self.keep_temporaries(&mut e.base, out),
-            Expr::Cast(e) => self.keep_temporaries(&mut e.expr, out),
-            Expr::Paren(e) => self.keep_temporaries(&mut e.expr, out),
-            Expr::Unary(e) => self.keep_temporaries(&mut e.expr, out),
-            Expr::Binary(e) if !is_lazy(&e.op) => {
-                self.keep_temporaries(&mut e.left, out);
-                self.keep_temporaries(&mut e.right, out);
-            }
-            _ => {}
-        }
     }
 
     /// A `match` with an `.await` in a guard, as a chain of `if let`s:
@@ -772,7 +812,8 @@ impl Normalizer {
                 other => other,
             };
             if contains_await(value) || exits(value) || !is_pure(value) && !is_place(value) {
-                let lowered = self.expr(take(value), out);
+                let keeping = self.keeping || i < last_await;
+                let lowered = self.expr_keeping(keeping, take(value), out);
                 *value = self.hoist(lowered, out);
             } else if i == last_await {
                 *value = self.expr(take(value), out);
@@ -1129,39 +1170,129 @@ fn is_constant(expr: &Expr) -> bool {
     }
 }
 
-/// Whether evaluating `expr` in an awaited expression makes a temporary
-/// the future may borrow (see `Normalizer::lend_temporary`): a borrow of a
-/// temporary, or a method called on one (outside closures and `async`
-/// blocks, whose own futures they are).
-fn lends_temporary(expr: &Expr) -> bool {
-    struct Finder(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Finder {
-        fn visit_expr(&mut self, node: &'ast Expr) {
-            if self.0 {
-                return;
-            }
-            match node {
-                Expr::Reference(e) if is_temporary(&e.expr) => self.0 = true,
-                Expr::MethodCall(call) => {
-                    let mut root = &*call.receiver;
-                    while let Expr::MethodCall(inner) = root {
-                        root = &inner.receiver;
-                    }
-                    if !is_place(root) && !matches!(root, Expr::Lit(_)) {
-                        self.0 = true;
-                    } else {
-                        syn::visit::visit_expr(self, node);
-                    }
-                }
-                Expr::Closure(_) | Expr::Async(_) => {}
-                other => syn::visit::visit_expr(self, other),
-            }
+/// Whether evaluating `expr` makes a temporary that lives to the end of
+/// the statement, which [`Normalizer::keep_temporary`] names where
+/// temporaries are kept: a borrow of a temporary, or the receiver of a
+/// method that borrows it. (The rest of a temporary a field is moved out
+/// of, `make().1`, is not kept: a local cannot be moved out of in part and
+/// kept in place.) What has scopes of
+/// its own is not looked into: closures and `async` blocks, blocks, the
+/// conditions and bodies of `if` and loops, the operands of `&&` and `||`,
+/// the arms of a `match` (its scrutinee is looked into).
+fn keeps_temporary(expr: &Expr) -> bool {
+    match expr {
+        Expr::Reference(e) if is_temporary(&e.expr) => true,
+        Expr::MethodCall(call) if is_kept_receiver(&call.receiver, &call.method) => true,
+        Expr::MethodCall(call) => {
+            keeps_temporary(&call.receiver) || call.args.iter().any(keeps_temporary)
         }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        Expr::Call(call) => keeps_temporary(&call.func) || call.args.iter().any(keeps_temporary),
+        Expr::Binary(e) if is_lazy(&e.op) => false,
+        Expr::Binary(e) => keeps_temporary(&e.left) || keeps_temporary(&e.right),
+        Expr::Array(e) => e.elems.iter().any(keeps_temporary),
+        Expr::Tuple(e) => e.elems.iter().any(keeps_temporary),
+        Expr::Struct(e) => {
+            e.fields.iter().any(|field| keeps_temporary(&field.expr))
+                || e.rest.as_deref().is_some_and(keeps_temporary)
+        }
+        Expr::Range(e) => [&e.start, &e.end]
+            .into_iter()
+            .flatten()
+            .any(|bound| keeps_temporary(bound)),
+        Expr::Reference(e) => keeps_temporary(&e.expr),
+        Expr::RawAddr(e) => keeps_temporary(&e.expr),
+        Expr::Field(e) => keeps_temporary(&e.base),
+        Expr::Index(e) => keeps_temporary(&e.expr) || keeps_temporary(&e.index),
+        Expr::Assign(e) => keeps_temporary(&e.left) || keeps_temporary(&e.right),
+        Expr::Cast(e) => keeps_temporary(&e.expr),
+        Expr::Paren(e) => keeps_temporary(&e.expr),
+        Expr::Group(e) => keeps_temporary(&e.expr),
+        Expr::Unary(e) => {
+            let guard = matches!(e.op, syn::UnOp::Deref(_))
+                && matches!(&*e.expr, Expr::MethodCall(call) if returns_owned(&call.method));
+            guard || keeps_temporary(&e.expr)
+        }
+        Expr::Try(e) => keeps_temporary(&e.expr),
+        Expr::Await(e) => keeps_temporary(&e.base),
+        Expr::Repeat(e) => keeps_temporary(&e.expr),
+        Expr::Match(e) => keeps_temporary(&e.expr),
+        Expr::Return(e) => e.expr.as_deref().is_some_and(keeps_temporary),
+        Expr::Break(e) => e.expr.as_deref().is_some_and(keeps_temporary),
+        _ => false,
     }
-    let mut finder = Finder(false);
-    syn::visit::Visit::visit_expr(&mut finder, expr);
-    finder.0
+}
+
+/// A method's receiver that rustc makes a temporary of: a value (not a
+/// place, not a constant) that may own something to drop, of a method that
+/// does not, by `std`'s conventions, take it by value (`into_*`, `unwrap`,
+/// `map`, ... move it, and leave no temporary). A reference, a cast, a
+/// range or arithmetic on numbers owns nothing to keep.
+fn is_kept_receiver(receiver: &Expr, method: &Ident) -> bool {
+    is_kept_base(receiver) && !crate::analysis::consumes_receiver(method)
+}
+
+/// A value a method is called on that is a temporary which may own something to drop. A method's result
+/// is one only if the method's name says it makes an owned value or a
+/// guard ([`returns_owned`]): one that returns a reference (`n.name()`,
+/// `x.as_str()`) is passed on as it is, and makes no temporary.
+fn is_kept_base(base: &Expr) -> bool {
+    match base {
+        Expr::Paren(e) => is_kept_base(&e.expr),
+        Expr::Group(e) => is_kept_base(&e.expr),
+        Expr::MethodCall(call) => returns_owned(&call.method),
+        Expr::Reference(_)
+        | Expr::RawAddr(_)
+        | Expr::Cast(_)
+        | Expr::Range(_)
+        | Expr::Lit(_)
+        | Expr::Closure(_)
+        | Expr::Unary(_) => false,
+        other => is_temporary(other),
+    }
+}
+
+/// Whether a macro's expansion puts its arguments in a statement of its
+/// own (`format!`, `print!` and the like), which drops their temporaries.
+fn has_own_statement(mac: &syn::Macro) -> bool {
+    matches!(
+        macro_name(mac).as_str(),
+        "format" | "print" | "println" | "eprint" | "eprintln"
+    )
+}
+
+/// Whether a condition is a `let`, or a chain with one.
+fn has_let(cond: &Expr) -> bool {
+    match cond {
+        Expr::Let(_) => true,
+        Expr::Binary(e) => has_let(&e.left) || has_let(&e.right),
+        Expr::Paren(e) => has_let(&e.expr),
+        Expr::Group(e) => has_let(&e.expr),
+        _ => false,
+    }
+}
+
+/// Method names that, by the conventions of `std`, return an owned value
+/// or a guard (not a reference): `to_*`, `into_*`, `clone`, `collect`,
+/// `unwrap*` and `expect*` (of a lock's result), and the guards of
+/// `RefCell`, `Mutex` and `RwLock`.
+fn returns_owned(method: &Ident) -> bool {
+    let name = method.to_string();
+    [
+        "to_",
+        "into_",
+        "unwrap",
+        "expect",
+        "try_borrow",
+        "try_lock",
+        "try_read",
+        "try_write",
+    ]
+    .iter()
+    .any(|prefix| name.starts_with(prefix))
+        || matches!(
+            name.as_str(),
+            "clone" | "collect" | "borrow" | "borrow_mut" | "lock" | "read" | "write" | "into"
+        )
 }
 
 /// An operand whose evaluation has no effect and reads nothing an `.await`
