@@ -753,7 +753,25 @@ mod std_macros {
             out
         }
         with (false), (true);
+
+        /// A macro whose argument awaits inside another macro (fuzz seed 64):
+        /// the arguments before it are evaluated first, as written.
+        async fn await_in_a_macro_inside_a_macro_argument(n: u32) -> usize {
+            log(format!("{:?}-{:?}", Noisy::new("first"), vec![leaf("inner", n).await]));
+            sum_of(noisy_len("before"), vec![leaf("element", n).await])
+        }
+        with (1);
     }
+}
+
+/// The length of a `Noisy`'s name, made and dropped here.
+fn noisy_len(name: &str) -> usize {
+    Noisy::new(name).name().len()
+}
+
+/// A number and the sum of a vector.
+fn sum_of(n: usize, items: Vec<u32>) -> usize {
+    n + items.iter().sum::<u32>() as usize
 }
 
 // --- former known failures, fixed: regressions ----------------------------

@@ -605,7 +605,7 @@ impl Normalizer {
         let keeping = self.keeping;
         let last_await = operands
             .iter()
-            .rposition(|op| contains_await(op) || (keeping && keeps_temporary(op)));
+            .rposition(|op| awaits(op) || (keeping && keeps_temporary(op)));
         let mut result = Vec::with_capacity(operands.len());
         for (i, operand) in operands.into_iter().enumerate() {
             let before_await = last_await.is_some_and(|last| i < last);
@@ -799,10 +799,7 @@ impl Normalizer {
         // before (see `assertion_as_if`): here only the checked arguments await.
         // `.await`s inside closures or `async` blocks in the arguments are
         // theirs; `?` and `return` leave the function, so they are lowered too.
-        let Some(last_await) = args
-            .iter()
-            .rposition(|arg| contains_await(arg) || exits(arg))
-        else {
+        let Some(last_await) = args.iter().rposition(|arg| awaits(arg) || exits(arg)) else {
             return;
         };
         for (i, arg) in args.iter_mut().enumerate().take(last_await + 1) {
@@ -811,7 +808,7 @@ impl Normalizer {
                 Expr::Assign(assign) => &mut *assign.right,
                 other => other,
             };
-            if contains_await(value) || exits(value) || !is_pure(value) && !is_place(value) {
+            if awaits(value) || exits(value) || !is_pure(value) && !is_place(value) {
                 let keeping = self.keeping || i < last_await;
                 let lowered = self.expr_keeping(keeping, take(value), out);
                 *value = self.hoist(lowered, out);
@@ -1249,6 +1246,26 @@ fn is_kept_base(base: &Expr) -> bool {
         | Expr::Unary(_) => false,
         other => is_temporary(other),
     }
+}
+
+/// Whether `expr` awaits, in the arguments of a macro it holds too
+/// (`f(a(), vec![b.await])`: `a()` runs before `b`, so it is hoisted).
+fn awaits(expr: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_macro(&mut self, node: &'ast syn::ExprMacro) {
+            self.0 |= find_await_token(node.mac.tokens.clone()).is_some();
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    if contains_await(expr) {
+        return true;
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.0
 }
 
 /// Whether a macro's expansion puts its arguments in a statement of its
