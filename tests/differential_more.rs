@@ -780,6 +780,33 @@ mod regressions {
     use super::*;
 
     differential! {
+        /// `for x in f().await`: the awaited collection is iterated (fuzz
+        /// seed 39: "`!` is not an iterator").
+        async fn for_over_an_awaited_collection(items: Vec<u32>) -> u32 {
+            let mut total = 0;
+            for x in leaf("items", items).await {
+                total += x;
+            }
+            if let Some(k) = Some(1) {
+                for x in leaf("again", vec![k, 2]).await {
+                    total += x;
+                }
+            }
+            total
+        }
+        with (vec![]), (vec![1, 2, 3]);
+
+        /// `x;` moves a local kept across an await out, and drops it there
+        /// (fuzz seed 13: E0507).
+        async fn path_statement_drops_a_kept_local() -> u32 {
+            let kept = Noisy::new("kept");
+            let n = leaf("tick", 1).await;
+            kept;
+            log("after");
+            n
+        }
+        with ();
+
          /// A `match` whose guard awaits and whose other arm awaits too, its value used after.
         async fn guard_await_then_awaiting_arm(n: u32) -> u32 {
              let b = match n {

@@ -526,6 +526,8 @@ impl VisitMut for Rewriter<'_> {
             let local = matches!(stmt, syn::Stmt::Local(_));
             match stmt {
                 syn::Stmt::Expr(tail, None) if i == last => self.operand(tail),
+                // `x;` moves `x` out and drops it there.
+                syn::Stmt::Expr(value, Some(_)) => self.operand(value),
                 other => self.visit_stmt_mut(other),
             }
             if local {

@@ -535,8 +535,14 @@ impl Normalizer {
             }
             Expr::ForLoop(mut e) => {
                 // The iterator's temporaries live to the end of the loop.
-                let keeping = self.keeping || block_contains_await(&e.body);
+                let awaits = contains_await(&e.expr);
+                let keeping = self.keeping || awaits || block_contains_await(&e.body);
                 *e.expr = self.expr_keeping(keeping, *e.expr, out);
+                if awaits {
+                    // `for x in f().await`: the value is computed, then
+                    // iterated; as a local, the suspension is an operand.
+                    *e.expr = self.hoist(take(&mut e.expr), out);
+                }
                 e.body = self.block(e.body);
                 if block_contains_await(&e.body) {
                     self.desugar_for(e)
