@@ -797,6 +797,18 @@ mod regressions {
         }
         with (vec![]), (vec![1, 2, 3]);
 
+        /// A binding lent to the awaited block, named in a macro there: the
+        /// macro's tokens reach it where it lies (`vec![k, k]` moved the
+        /// reference twice: E0382).
+        async fn binding_lent_to_an_awaited_block_named_in_a_macro(n: u32) -> usize {
+            match n {
+                0 => 0,
+                k if k < 10 => async { vec![k, k].len() + noisy_len("inner") }.await,
+                k => k as usize,
+            }
+        }
+        with (0), (3), (12);
+
         /// `x;` moves a local kept across an await out, and drops it there
         /// (fuzz seed 13: E0507).
         async fn path_statement_drops_a_kept_local() -> u32 {
