@@ -276,6 +276,21 @@ mod held_by_the_statement {
         }
         with ();
 
+        /// A temporary in an `if` condition lives across an await in a macro
+        /// statement of a block later in the condition (fuzz seed 93).
+        async fn temporary_in_a_condition_across_an_await_in_a_macro() -> u32 {
+            if (Noisy::new("r").name().len() as u32)
+                <= {
+                    assert_ne!(leaf("a", 1).await, 7);
+                    1
+                }
+            {
+                log("then");
+            }
+            1
+        }
+        with ();
+
         /// An owned value made by a method (`to_vec`) and borrowed by the next
         /// one is a temporary of the statement too.
         async fn owned_result_of_a_method_in_an_operand(items: Vec<u32>) -> usize {

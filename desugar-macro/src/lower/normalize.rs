@@ -1259,8 +1259,8 @@ fn is_kept_base(base: &Expr) -> bool {
 fn awaits(expr: &Expr) -> bool {
     struct Finder(bool);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
-        fn visit_expr_macro(&mut self, node: &'ast syn::ExprMacro) {
-            self.0 |= find_await_token(node.mac.tokens.clone()).is_some();
+        fn visit_macro(&mut self, node: &'ast syn::Macro) {
+            self.0 |= find_await_token(node.tokens.clone()).is_some();
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
