@@ -408,6 +408,14 @@ impl Resolver {
         }
     }
 
+    /// The bindings declared from `first` on have no place where their
+    /// slots could be filled: they move from state to state.
+    fn filled_nowhere(&mut self, first: usize) {
+        self.declarations[first..]
+            .iter_mut()
+            .for_each(|d| *d = Declaration::Pattern);
+    }
+
     /// A binding of a `let` in a condition whose later part awaits
     /// (`if let Some(a) = x && f(a).await`) is held across that `.await`
     /// before the body it belongs to begins, where its slot would be
@@ -586,9 +594,7 @@ impl Resolver {
                         self.bindings[first..]
                             .iter_mut()
                             .for_each(|b| b.deferred = true);
-                        self.declarations[first..]
-                            .iter_mut()
-                            .for_each(|d| *d = Declaration::Pattern);
+                        self.filled_nowhere(first);
                     }
                     if let Some(init) = &local.init
                         && self.iterates_references(&init.expr)
@@ -969,9 +975,7 @@ impl Resolver {
                             // block (`codegen::pinned`): without a block, it
                             // moves from state to state.
                             if !matches!(&*arm.body, Expr::Block(b) if b.label.is_none()) {
-                                this.declarations[first..]
-                                    .iter_mut()
-                                    .for_each(|d| *d = Declaration::Pattern);
+                                this.filled_nowhere(first);
                             }
                             this.derivations.push(Derivation {
                                 bindings: (first..this.bindings.len()).collect(),

@@ -46,7 +46,7 @@
 
 use std::collections::HashMap;
 
-use proc_macro2::{Group, Ident, TokenStream, TokenTree};
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat};
@@ -132,41 +132,6 @@ impl Rewriter<'_> {
             None => quote!((*unsafe { #ident.place() })),
         }
     }
-
-    fn tokens(&mut self, tokens: TokenStream, names: &[Ident]) -> TokenStream {
-        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-        let mut out = Vec::with_capacity(tokens.len());
-        for (i, token) in tokens.iter().enumerate() {
-            match token {
-                // `stringify!(..)` names the code as written (an assertion's
-                // message): a name there is text, not the local.
-                TokenTree::Group(_)
-                    if i >= 2
-                        && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == '!')
-                        && matches!(&tokens[i - 2], TokenTree::Ident(m) if m == "stringify") =>
-                {
-                    out.push(token.clone());
-                }
-                TokenTree::Group(group) => {
-                    let mut new = Group::new(group.delimiter(), self.tokens(group.stream(), names));
-                    new.set_span(group.span());
-                    out.push(TokenTree::Group(new));
-                }
-                TokenTree::Ident(ident) if names.contains(ident) => {
-                    let after_dot = i > 0
-                        && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == '.' || p.as_char() == ':');
-                    let before_path = matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!' || p.as_char() == ':');
-                    if after_dot || before_path {
-                        out.push(token.clone());
-                    } else {
-                        out.extend(self.place(ident));
-                    }
-                }
-                other => out.push(other.clone()),
-            }
-        }
-        out.into_iter().collect()
-    }
 }
 
 impl Rewriter<'_> {
@@ -198,6 +163,17 @@ impl Rewriter<'_> {
                 (handle, fill)
             })
             .collect()
+    }
+
+    /// A block that the pattern `bind` rewrites guards (`if let`, `while
+    /// let`, a `for` loop's): the bindings are filled first thing in it.
+    fn guarded_block(&mut self, bind: impl FnOnce(&mut Self), block: &mut syn::Block) {
+        let outer = std::mem::take(&mut self.pending);
+        bind(self);
+        let fills = self.fills();
+        self.visit_block_mut(block);
+        Self::put_fills(block.stmts.first_mut(), fills);
+        self.pending = outer;
     }
 
     /// Puts `fills` where lowering left room for them, the placeholder
@@ -445,34 +421,22 @@ impl VisitMut for Rewriter<'_> {
     }
 
     fn visit_expr_if_mut(&mut self, node: &mut syn::ExprIf) {
-        let outer = std::mem::take(&mut self.pending);
-        self.visit_expr_mut(&mut node.cond);
-        let fills = self.fills();
-        self.visit_block_mut(&mut node.then_branch);
-        Self::put_fills(node.then_branch.stmts.first_mut(), fills);
+        self.guarded_block(
+            |this| this.visit_expr_mut(&mut node.cond),
+            &mut node.then_branch,
+        );
         if let Some((_, branch)) = &mut node.else_branch {
             self.visit_expr_mut(branch);
         }
-        self.pending = outer;
     }
 
     fn visit_expr_while_mut(&mut self, node: &mut syn::ExprWhile) {
-        let outer = std::mem::take(&mut self.pending);
-        self.visit_expr_mut(&mut node.cond);
-        let fills = self.fills();
-        self.visit_block_mut(&mut node.body);
-        Self::put_fills(node.body.stmts.first_mut(), fills);
-        self.pending = outer;
+        self.guarded_block(|this| this.visit_expr_mut(&mut node.cond), &mut node.body);
     }
 
     fn visit_expr_for_loop_mut(&mut self, node: &mut syn::ExprForLoop) {
         self.visit_expr_mut(&mut node.expr);
-        let outer = std::mem::take(&mut self.pending);
-        self.visit_pat_mut(&mut node.pat);
-        let fills = self.fills();
-        self.visit_block_mut(&mut node.body);
-        Self::put_fills(node.body.stmts.first_mut(), fills);
-        self.pending = outer;
+        self.guarded_block(|this| this.visit_pat_mut(&mut node.pat), &mut node.body);
     }
 
     fn visit_field_pat_mut(&mut self, node: &mut syn::FieldPat) {
@@ -597,7 +561,9 @@ impl VisitMut for Rewriter<'_> {
         let address = std::ptr::from_ref(mac) as usize;
         if let Some(names) = self.pins.in_macros.get(&address) {
             let names = names.clone();
-            mac.tokens = self.tokens(std::mem::take(&mut mac.tokens), &names);
+            let tokens = std::mem::take(&mut mac.tokens);
+            mac.tokens =
+                super::tidy::names_in_tokens(tokens, &names, &mut |ident| self.place(ident));
         }
     }
 

@@ -60,41 +60,52 @@ impl VisitMut for InPlace<'_> {
     }
 
     fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
-        mac.tokens = deref_in_tokens(std::mem::take(&mut mac.tokens), self.0);
+        let tokens = std::mem::take(&mut mac.tokens);
+        mac.tokens = names_in_tokens(tokens, self.0, &mut |ident| quote::quote!((*#ident)));
     }
 }
 
-/// A macro's tokens with each of `names` used as a value written `(*name)`
-/// (not a field or method name after `.`, not a path segment, not a format
-/// argument's name, not inside `stringify!`).
-fn deref_in_tokens(tokens: TokenStream, names: &[Ident]) -> TokenStream {
-    use proc_macro2::{Group, TokenTree};
+/// A macro's tokens with each of `names` that is used as a value written
+/// as `with` says (not a field or method name after `.`, not a path
+/// segment, not a format argument's name, not inside `stringify!`, which
+/// shows the code as written).
+pub(super) fn names_in_tokens(
+    tokens: TokenStream,
+    names: &[Ident],
+    with: &mut dyn FnMut(&Ident) -> TokenStream,
+) -> TokenStream {
+    use proc_macro2::{Group, Spacing, TokenTree};
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
     let punct = |token: Option<&TokenTree>, chars: &[char]| matches!(token, Some(TokenTree::Punct(p)) if chars.contains(&p.as_char()));
     for (i, token) in tokens.iter().enumerate() {
+        let before = i.checked_sub(1).and_then(|j| tokens.get(j));
+        let after = tokens.get(i + 1);
         match token {
             TokenTree::Group(_)
-                if i >= 2
-                    && punct(tokens.get(i - 1), &['!'])
-                    && matches!(&tokens[i - 2], TokenTree::Ident(m) if m == "stringify") =>
+                if punct(before, &['!'])
+                    && matches!(i.checked_sub(2).and_then(|j| tokens.get(j)),
+                        Some(TokenTree::Ident(m)) if m == "stringify") =>
             {
                 out.push(token.clone());
             }
             TokenTree::Group(group) => {
-                let mut new = Group::new(group.delimiter(), deref_in_tokens(group.stream(), names));
+                let mut new = Group::new(
+                    group.delimiter(),
+                    names_in_tokens(group.stream(), names, with),
+                );
                 new.set_span(group.span());
                 out.push(TokenTree::Group(new));
             }
             TokenTree::Ident(ident)
                 if names.contains(ident)
-                    && !punct(i.checked_sub(1).and_then(|j| tokens.get(j)), &['.', ':'])
-                    && !punct(tokens.get(i + 1), &['!', ':'])
+                    && !punct(before, &['.', ':'])
+                    && !punct(after, &['!', ':'])
                     // `name = value` among a format string's arguments
-                    && !matches!(tokens.get(i + 1), Some(TokenTree::Punct(p))
-                        if p.as_char() == '=' && p.spacing() == proc_macro2::Spacing::Alone) =>
+                    && !matches!(after, Some(TokenTree::Punct(p))
+                        if p.as_char() == '=' && p.spacing() == Spacing::Alone) =>
             {
-                out.extend(quote::quote!((*#ident)));
+                out.extend(with(ident));
             }
             other => out.push(other.clone()),
         }

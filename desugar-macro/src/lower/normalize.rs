@@ -42,7 +42,7 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote_spanned};
 use syn::{Block, Expr, ExprBlock, Ident, Stmt};
 
-use super::visit::{block_contains_await, contains_await, stmt_contains_await};
+use super::visit::{block_contains_await, contains_await, find_await_token, stmt_contains_await};
 use crate::syntax::{is_compound_assignment, is_lazy, macro_name};
 
 /// Normalizes a function body; see the module docs.
@@ -67,7 +67,7 @@ struct Normalizer {
     /// Evaluated before an `.await` of the same evaluation unit (in an
     /// awaited expression, or in an operand before one): a temporary made
     /// here lives across that `.await` in rustc, so it gets a name (see
-    /// [`Normalizer::keep_temporary`]).
+    /// [`Normalizer::hoist`]).
     keeping: bool,
 }
 
@@ -126,11 +126,7 @@ impl Normalizer {
         match expr {
             Expr::Reference(e) if is_temporary(&e.expr) => {
                 self.extending(&mut e.expr, before);
-                let name = format_ident!("__ext{}", self.temporaries, span = Span::mixed_site());
-                self.temporaries += 1;
-                let value = take(&mut e.expr);
-                before.push(syn::parse_quote!(let mut #name = #value;));
-                *e.expr = syn::parse_quote!(#name);
+                *e.expr = self.bind("ext", take(&mut e.expr), before);
             }
             Expr::Reference(e) => self.extending(&mut e.expr, before),
             Expr::Macro(e) if is_pin_macro(&e.mac) => {
@@ -139,8 +135,7 @@ impl Normalizer {
                 let Ok(value) = e.mac.parse_body::<Expr>() else {
                     return;
                 };
-                let name = format_ident!("__pinned{}", self.temporaries, span = Span::mixed_site());
-                self.temporaries += 1;
+                let name = self.fresh("pinned");
                 before.push(syn::parse_quote!(let mut #name = #value;));
                 *expr = syn::parse_quote! {
                     // SAFETY: the value is in a local that nothing else can
@@ -171,11 +166,7 @@ impl Normalizer {
             if i <= last && has_extended(operand) {
                 self.extending(operand, before);
             } else if i < last && !is_pure(operand) {
-                let name = format_ident!("__tmp{}", self.temporaries, span = Span::mixed_site());
-                self.temporaries += 1;
-                let value = take(operand);
-                before.push(syn::parse_quote!(let #name = #value;));
-                *operand = syn::parse_quote!(#name);
+                *operand = self.hoist(take(operand), before);
             }
         }
     }
@@ -294,7 +285,7 @@ impl Normalizer {
                 if self.keeping && is_kept_receiver(&e.receiver, &e.method) {
                     // `cell.borrow().len()`, `make().as_str()`: the value the
                     // method borrows is a temporary of the statement.
-                    *e.receiver = self.keep_temporary(take(&mut e.receiver), out);
+                    *e.receiver = self.hoist(take(&mut e.receiver), out);
                 }
                 Expr::MethodCall(e)
             }
@@ -390,7 +381,7 @@ impl Normalizer {
                 *e.expr = self.expr(*e.expr, out);
                 if self.keeping && is_temporary(&e.expr) {
                     // `sum(&[a, b]).await`: the future may borrow it.
-                    *e.expr = self.keep_temporary(take(&mut e.expr), out);
+                    *e.expr = self.hoist(take(&mut e.expr), out);
                 }
                 Expr::Reference(e)
             }
@@ -400,13 +391,10 @@ impl Normalizer {
             }
             Expr::Unary(mut e) => {
                 *e.expr = self.expr(*e.expr, out);
-                if self.keeping
-                    && matches!(e.op, syn::UnOp::Deref(_))
-                    && matches!(&*e.expr, Expr::MethodCall(call) if returns_owned(&call.method))
-                {
+                if self.keeping && reads_through_owned(&e) {
                     // `*m.lock().unwrap()`: read through a guard the
                     // statement keeps.
-                    *e.expr = self.keep_temporary(take(&mut e.expr), out);
+                    *e.expr = self.hoist(take(&mut e.expr), out);
                 }
                 Expr::Unary(e)
             }
@@ -606,7 +594,7 @@ impl Normalizer {
         out: &mut Vec<Stmt>,
         keep: impl Fn(usize, &Expr) -> bool,
     ) -> Vec<Expr> {
-        // Where temporaries are kept, one is named (see `keep_temporary`):
+        // Where temporaries are kept, one is named (see `hoist`):
         // what is evaluated before it goes first, as before an `.await`.
         let keeping = self.keeping;
         let last_await = operands
@@ -625,26 +613,31 @@ impl Normalizer {
         result
     }
 
-    /// A temporary made before an `.await` of its statement: rustc keeps it
-    /// to the end of the statement, across the `.await`, where the future
-    /// may borrow it (`sum(&[a, b]).await`, `len(&String::from(s)).await`)
-    /// and where it holds what it holds (`f(cell.borrow().len()).await`
-    /// keeps the `RefCell` borrowed, and the future `!Send`). As a named
-    /// local of the statement's unit it lives as long, and in place.
-    fn keep_temporary(&mut self, value: Expr, out: &mut Vec<Stmt>) -> Expr {
-        let name = format_ident!("__tmp{}", self.temporaries, span = Span::mixed_site());
-        self.temporaries += 1;
+    /// Moves `operand` into a fresh `let mut __tmpN` and returns its name:
+    /// an operand evaluated before an `.await`, or a temporary made before
+    /// one, which rustc keeps to the end of the statement, across the
+    /// `.await`, where the future may borrow it (`sum(&[a, b]).await`) and
+    /// where it holds what it holds (`f(cell.borrow().len()).await` keeps
+    /// the `RefCell` borrowed, and the future `!Send`). As a named local of
+    /// the statement's unit it lives as long, and in place. (`mut`, as a
+    /// temporary is a mutable place: `make().bump(x.await)`.)
+    fn hoist(&mut self, operand: Expr, out: &mut Vec<Stmt>) -> Expr {
+        self.bind("tmp", operand, out)
+    }
+
+    /// `let mut __{role}N = value;` pushed to `out`, and the name.
+    fn bind(&mut self, role: &str, value: Expr, out: &mut Vec<Stmt>) -> Expr {
+        let name = self.fresh(role);
         out.push(syn::parse_quote!(let mut #name = #value;));
         syn::parse_quote!(#name)
     }
 
-    /// Moves `operand` into a fresh `let __tmpN` and returns its name.
-    fn hoist(&mut self, operand: Expr, out: &mut Vec<Stmt>) -> Expr {
-        let name = format_ident!("__tmp{}", self.temporaries, span = Span::mixed_site());
+    /// A name for a hidden local, `__{role}N`, that the user's code cannot
+    /// name (mixed-site hygiene).
+    fn fresh(&mut self, role: &str) -> Ident {
+        let name = format_ident!("__{role}{}", self.temporaries, span = Span::mixed_site());
         self.temporaries += 1;
-        // `mut`, as a temporary is a mutable place (`make().bump(x.await)`).
-        out.push(syn::parse_quote!(let mut #name = #operand;));
-        syn::parse_quote!(#name)
+        name
     }
 
     /// A `match` with an `.await` in a guard, as a chain of `if let`s:
@@ -712,8 +705,7 @@ impl Normalizer {
     /// whole temporary, `let __scrutineeN = make();`, and matches on the
     /// place `__scrutineeN.1`, so the temporary lives as long as rustc's.
     fn scrutinee(&mut self, mut expr: Expr) -> (Stmt, Expr) {
-        let name = format_ident!("__scrutinee{}", self.temporaries, span = Span::mixed_site());
-        self.temporaries += 1;
+        let name = self.fresh("scrutinee");
         if !matches!(expr, Expr::Field(_)) {
             return (
                 syn::parse_quote!(let #name = #expr;),
@@ -1082,25 +1074,6 @@ fn only_in_debug(name: &str, check: Expr) -> Expr {
     }
 }
 
-/// The span of an `.await` among macro tokens, if any.
-fn find_await_token(tokens: TokenStream) -> Option<Span> {
-    let mut after_dot = false;
-    for token in tokens {
-        match token {
-            TokenTree::Ident(ident) if after_dot && ident == "await" => return Some(ident.span()),
-            TokenTree::Group(group) => {
-                if let Some(span) = find_await_token(group.stream()) {
-                    return Some(span);
-                }
-                after_dot = false;
-            }
-            TokenTree::Punct(punct) => after_dot = punct.as_char() == '.',
-            _ => after_dot = false,
-        }
-    }
-    None
-}
-
 /// Whether evaluating `expr` has no effect at all, so that code which
 /// would evaluate it and then diverge can skip it.
 pub(crate) fn is_effect_free(expr: &Expr) -> bool {
@@ -1132,11 +1105,7 @@ fn is_pin_macro(mac: &syn::Macro) -> bool {
         .map(|s| s.ident.to_string())
         .collect();
     matches!(
-        segments
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice(),
+        segments.iter().map(String::as_str).collect::<Vec<_>>()[..],
         ["pin"] | ["std" | "core", "pin", "pin"]
     )
 }
@@ -1174,7 +1143,7 @@ fn is_constant(expr: &Expr) -> bool {
 }
 
 /// Whether evaluating `expr` makes a temporary that lives to the end of
-/// the statement, which [`Normalizer::keep_temporary`] names where
+/// the statement, which [`Normalizer::hoist`] names where
 /// temporaries are kept: a borrow of a temporary, or the receiver of a
 /// method that borrows it. (The rest of a temporary a field is moved out
 /// of, `make().1`, is not kept: a local cannot be moved out of in part and
@@ -1210,11 +1179,7 @@ fn keeps_temporary(expr: &Expr) -> bool {
         Expr::Cast(e) => keeps_temporary(&e.expr),
         Expr::Paren(e) => keeps_temporary(&e.expr),
         Expr::Group(e) => keeps_temporary(&e.expr),
-        Expr::Unary(e) => {
-            let guard = matches!(e.op, syn::UnOp::Deref(_))
-                && matches!(&*e.expr, Expr::MethodCall(call) if returns_owned(&call.method));
-            guard || keeps_temporary(&e.expr)
-        }
+        Expr::Unary(e) => reads_through_owned(e) || keeps_temporary(&e.expr),
         Expr::Try(e) => keeps_temporary(&e.expr),
         Expr::Await(e) => keeps_temporary(&e.base),
         Expr::Repeat(e) => keeps_temporary(&e.expr),
@@ -1234,10 +1199,11 @@ fn is_kept_receiver(receiver: &Expr, method: &Ident) -> bool {
     is_kept_base(receiver) && !crate::analysis::consumes_receiver(method)
 }
 
-/// A value a method is called on that is a temporary which may own something to drop. A method's result
-/// is one only if the method's name says it makes an owned value or a
-/// guard ([`returns_owned`]): one that returns a reference (`n.name()`,
-/// `x.as_str()`) is passed on as it is, and makes no temporary.
+/// A value a method is called on that is a temporary which may own
+/// something to drop. A method's result is one only if the method's name
+/// says it makes an owned value or a guard ([`returns_owned`]): one that
+/// returns a reference (`n.name()`, `x.as_str()`) is passed on as it is,
+/// and makes no temporary.
 fn is_kept_base(base: &Expr) -> bool {
     match base {
         Expr::Paren(e) => is_kept_base(&e.expr),
@@ -1254,20 +1220,27 @@ fn is_kept_base(base: &Expr) -> bool {
     }
 }
 
+/// `*m.lock().unwrap()`: a dereference of a method's owned result (a
+/// guard), which the statement keeps while the value is read through it.
+fn reads_through_owned(e: &syn::ExprUnary) -> bool {
+    matches!(e.op, syn::UnOp::Deref(_))
+        && matches!(&*e.expr, Expr::MethodCall(call) if returns_owned(&call.method))
+}
+
 /// Whether `expr` awaits, in the arguments of a macro it holds too
 /// (`f(a(), vec![b.await])`: `a()` runs before `b`, so it is hoisted).
 fn awaits(expr: &Expr) -> bool {
     struct Finder(bool);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
         fn visit_macro(&mut self, node: &'ast syn::Macro) {
             self.0 |= find_await_token(node.tokens.clone()).is_some();
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
         fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    if contains_await(expr) {
-        return true;
     }
     let mut finder = Finder(false);
     syn::visit::Visit::visit_expr(&mut finder, expr);

@@ -1,6 +1,7 @@
 //! Small read-only walks over a body that stop at the borders of other
 //! futures: closures, `async` blocks and nested items.
 
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 
 /// Whether `node` contains an `.await` of this function (not one inside a
@@ -22,25 +23,26 @@ pub(crate) fn block_contains_await(node: &syn::Block) -> bool {
 /// look at its tokens, so it also counts the awaits of closures and
 /// `async` blocks. For questions where saying yes wrongly costs nothing.
 pub(crate) fn stmt_contains_await(stmt: &syn::Stmt) -> bool {
-    fn scan(tokens: proc_macro2::TokenStream) -> bool {
-        let mut after_dot = false;
-        for token in tokens {
-            match token {
-                proc_macro2::TokenTree::Ident(ident) if after_dot && ident == "await" => {
-                    return true;
+    find_await_token(quote::ToTokens::to_token_stream(stmt)).is_some()
+}
+
+/// The span of an `.await` among tokens (a macro's arguments), if any.
+pub(crate) fn find_await_token(tokens: TokenStream) -> Option<Span> {
+    let mut after_dot = false;
+    for token in tokens {
+        match token {
+            TokenTree::Ident(ident) if after_dot && ident == "await" => return Some(ident.span()),
+            TokenTree::Group(group) => {
+                if let Some(span) = find_await_token(group.stream()) {
+                    return Some(span);
                 }
-                proc_macro2::TokenTree::Group(group) if scan(group.stream()) => return true,
-                proc_macro2::TokenTree::Punct(punct) => {
-                    after_dot = punct.as_char() == '.';
-                    continue;
-                }
-                _ => {}
+                after_dot = false;
             }
-            after_dot = false;
+            TokenTree::Punct(punct) => after_dot = punct.as_char() == '.',
+            _ => after_dot = false,
         }
-        false
     }
-    scan(quote::ToTokens::to_token_stream(stmt))
+    None
 }
 
 /// Whether the body uses `?` outside closures and async blocks.
