@@ -357,6 +357,31 @@ impl Node {
         self
     }
 
+    /// Appends `children`, each followed by a newline (a block's statements).
+    pub(crate) fn lines(self, children: impl IntoIterator<Item = Node>) -> Self {
+        children
+            .into_iter()
+            .fold(self, |node, child| node.child(child).text("\n"))
+    }
+
+    /// Appends `children` with `separator` between them (a list's items).
+    pub(crate) fn separated(
+        self,
+        children: impl IntoIterator<Item = Node>,
+        separator: &str,
+    ) -> Self {
+        children
+            .into_iter()
+            .enumerate()
+            .fold(self, |node, (index, child)| {
+                if index > 0 {
+                    node.text(separator).child(child)
+                } else {
+                    node.child(child)
+                }
+            })
+    }
+
     /// Appends a child in place.
     pub(crate) fn push_child(&mut self, child: Node) {
         self.parts.push(Part::Node(child));

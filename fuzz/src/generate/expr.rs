@@ -3,7 +3,7 @@
 //! `loop` that breaks with the value, a generic call, a stored future);
 //! otherwise the type's own ways to be made.
 
-use super::{Flow, FrameKind, Gen, Hold, LoopTarget, Ty, Use, VarId};
+use super::{FrameKind, Gen, Hold, LoopTarget, Ty, Use, VarId};
 use crate::tree::{Kind, Node};
 
 /// A `match` arm to generate: its pattern, the binding it makes (name and
@@ -13,7 +13,7 @@ type ArmShape = (String, Option<(String, Ty)>, bool);
 
 impl Gen<'_> {
     /// An expression of type `ty`; `depth` bounds its nesting. A reference
-    /// in it follows the current [`Flow`].
+    /// in it follows the current [`Flow`](super::Flow).
     pub(super) fn value(&mut self, ty: Ty, depth: u32) -> Node {
         let depth = if self.fuel <= 0 { 0 } else { depth };
         let node = match self.common(ty, depth) {
@@ -157,13 +157,15 @@ impl Gen<'_> {
             loops: Vec::new(),
             captured: Default::default(),
         });
-        if kind == FrameKind::Closure || kind == FrameKind::MoveClosure {
+        // A closure may run many times: like a loop body.
+        let closure = matches!(kind, FrameKind::Closure | FrameKind::MoveClosure);
+        if closure {
             self.loop_depth += 1;
         }
         self.pending_moved_in = moved_in;
         let result = f(self);
         self.pending_moved_in.clear();
-        if kind == FrameKind::Closure || kind == FrameKind::MoveClosure {
+        if closure {
             self.loop_depth -= 1;
         }
         let frame = self.frames.pop().expect("pushed above");
@@ -175,23 +177,18 @@ impl Gen<'_> {
     fn choose_moved_in(&mut self) -> Vec<(String, Ty)> {
         let mut chosen = Vec::new();
         for _ in 0..self.rng.below(3) {
-            let candidates: Vec<VarId> = self
-                .visible()
-                .into_iter()
-                .filter(|&id| {
-                    let var = &self.vars[id];
-                    !var.ty.is_copy()
-                        && matches!(
-                            var.ty,
-                            Ty::String | Ty::Noisy | Ty::VecU32 | Ty::ResU32 | Ty::Acc
-                        )
-                        && self.can(id, Use::Move)
-                })
-                .collect();
-            if candidates.is_empty() {
+            let movable = self.pick_visible(|this, id| {
+                let var = &this.vars[id];
+                !var.ty.is_copy()
+                    && matches!(
+                        var.ty,
+                        Ty::String | Ty::Noisy | Ty::VecU32 | Ty::ResU32 | Ty::Acc
+                    )
+                    && this.can(id, Use::Move)
+            });
+            let Some(id) = movable else {
                 break;
-            }
-            let id = self.rng.pick(&candidates);
+            };
             let ty = self.vars[id].ty;
             let name = self.use_var(id, Use::Move);
             chosen.push((name, ty));
@@ -202,12 +199,7 @@ impl Gen<'_> {
     /// `if cond { a } else { b }`; a statement when `ty` is `None`.
     pub(super) fn if_expr(&mut self, ty: Option<Ty>, depth: u32) -> Node {
         let cond = self.expr(Ty::Bool, depth);
-        let statements = if ty.is_some() {
-            self.rng.below(2)
-        } else {
-            1 + self.rng.below(2)
-        };
-        let then = self.block(statements, ty, depth, false);
+        let then = self.branch(ty, depth);
         let mut node = self.node(Kind::If).text("if ").child(cond).text(" ");
         let then_id = then.id;
         node = node.child(then).hoist(then_id);
@@ -216,17 +208,23 @@ impl Gen<'_> {
             let otherwise = if ty.is_none() && depth > 0 && self.rng.chance(30) {
                 self.if_expr(None, depth - 1)
             } else {
-                let statements = if ty.is_some() {
-                    self.rng.below(2)
-                } else {
-                    1 + self.rng.below(2)
-                };
-                self.block(statements, ty, depth, false)
+                self.branch(ty, depth)
             };
             let otherwise_id = otherwise.id;
             node = node.child(otherwise).hoist(otherwise_id);
         }
         node
+    }
+
+    /// A branch of an `if` or `if let`: a block ending in a `ty`, or, for a
+    /// statement, a block of one or two statements.
+    fn branch(&mut self, ty: Option<Ty>, depth: u32) -> Node {
+        let statements = if ty.is_some() {
+            self.rng.below(2)
+        } else {
+            1 + self.rng.below(2)
+        };
+        self.block(statements, ty, depth, false)
     }
 
     /// `if let PATTERN = scrutinee { .. } else { .. }`, sometimes with a
@@ -250,21 +248,11 @@ impl Gen<'_> {
             let extra = self.expr(Ty::Bool, depth);
             node = node.text("&& ").child(extra).text(" ");
         }
-        let statements = if ty.is_some() {
-            self.rng.below(2)
-        } else {
-            1 + self.rng.below(2)
-        };
-        let then = self.block(statements, ty, depth, false);
+        let then = self.branch(ty, depth);
         self.pop_scope();
         node = node.child(then);
         if ty.is_some() || self.rng.chance(50) {
-            let statements = if ty.is_some() {
-                self.rng.below(2)
-            } else {
-                1 + self.rng.below(2)
-            };
-            let otherwise = self.block(statements, ty, depth, false);
+            let otherwise = self.branch(ty, depth);
             let otherwise_id = otherwise.id;
             node = node.text(" else ").child(otherwise).hoist(otherwise_id);
         }
@@ -333,9 +321,7 @@ impl Gen<'_> {
             }
             if guardable && self.on(Kind::MatchGuard) && self.rng.chance(60) {
                 // A guard may run and fail: it must not move anything.
-                self.loop_depth += 1;
-                let guard = self.expr(Ty::Bool, depth);
-                self.loop_depth -= 1;
+                let guard = self.conditional_expr(Ty::Bool, depth);
                 arm = self
                     .node(Kind::MatchGuard)
                     .text(pattern)
@@ -348,13 +334,7 @@ impl Gen<'_> {
             }
             let body = match ty {
                 // An arm's temporaries die at its end.
-                Some(ty) => {
-                    let flow = Flow {
-                        flowing: true,
-                        ..self.flow
-                    };
-                    self.with_flow(flow, |this| this.value(ty, depth))
-                }
+                Some(ty) => self.flowing_value(self.flow, ty, depth),
                 None => {
                     let count = 1 + self.rng.below(2);
                     self.block(count, None, depth, false)
@@ -369,28 +349,23 @@ impl Gen<'_> {
     /// `{ let mut c = 0; 'l: loop { c += 1; if c > K { break 'l value; } .. } }`
     fn loop_expr(&mut self, ty: Ty, depth: u32) -> Node {
         self.push_scope();
-        let counter = self.fresh("c");
-        let counter_id = self.declare(&counter, Ty::U32, true);
-        self.vars[counter_id].fixed = true;
+        let counter = self.loop_counter();
         let labelled = self.on(Kind::LabeledBreak) && self.rng.chance(60);
         let label = labelled.then(|| self.fresh("'l"));
         let limit = self.rng.between(1, 3);
-        let flow = self.flow;
-        self.frames
-            .last_mut()
-            .expect("a frame")
-            .loops
-            .push(LoopTarget {
-                label: label.clone(),
-                value: Some(ty),
-                flow,
-            });
-        self.loop_depth += 1;
-        let exit_flow = Flow {
-            flowing: true,
-            ..flow
+        let target = LoopTarget {
+            label,
+            value: Some(ty),
+            flow: self.flow,
         };
-        let exit = self.with_flow(exit_flow, |this| this.value(ty, depth));
+        let label_text = Self::label_text(&target);
+        let break_text = match &target.label {
+            Some(label) => format!("break {label} "),
+            None => "break ".to_owned(),
+        };
+        self.frames.last_mut().expect("a frame").loops.push(target);
+        self.loop_depth += 1;
+        let exit = self.flowing_value(self.flow, ty, depth);
         self.push_scope();
         let count = 1 + self.rng.below(2);
         let body = self.statements(count, depth);
@@ -398,24 +373,14 @@ impl Gen<'_> {
         self.loop_depth -= 1;
         self.frames.last_mut().expect("a frame").loops.pop();
         self.pop_scope();
-        let label_text = label
-            .as_deref()
-            .map(|l| format!("{l}: "))
-            .unwrap_or_default();
-        let break_text = label
-            .as_deref()
-            .map(|l| format!("break {l} "))
-            .unwrap_or("break ".to_owned());
         let mut node = self
             .node(Kind::Loop)
             .text(format!(
                 "{{\nlet mut {counter} = 0;\n{label_text}loop {{\n{counter} += 1;\nif {counter} > {limit} {{\n{break_text}"
             ))
             .child(exit)
-            .text(";\n}\n");
-        for statement in body {
-            node = node.child(statement).text("\n");
-        }
+            .text(";\n}\n")
+            .lines(body);
         if labelled {
             node.kind = Kind::LabeledBreak;
         }
@@ -424,20 +389,11 @@ impl Gen<'_> {
 
     /// Whether a stored future with output `ty` can be awaited here.
     fn has_future(&self, ty: Ty) -> bool {
-        self.can_await()
-            && self
-                .visible()
-                .into_iter()
-                .any(|id| self.future_fits(id, ty))
+        self.can_await() && self.any_visible(|this, id| this.future_fits(id, ty))
     }
 
     fn pick_future(&mut self, ty: Ty) -> Option<VarId> {
-        let found: Vec<VarId> = self
-            .visible()
-            .into_iter()
-            .filter(|&id| self.future_fits(id, ty))
-            .collect();
-        (!found.is_empty()).then(|| self.rng.pick(&found))
+        self.pick_visible(|this, id| this.future_fits(id, ty))
     }
 
     fn future_fits(&self, id: VarId, ty: Ty) -> bool {
@@ -566,16 +522,7 @@ impl Gen<'_> {
                 } else {
                     let b = self.expr(Ty::U32, d);
                     let b_id = b.id;
-                    Some(
-                        self.node(Kind::Binary)
-                            .text("(")
-                            .child(a)
-                            .text(op)
-                            .child(b)
-                            .text(")")
-                            .hoist(a_id)
-                            .hoist(b_id),
-                    )
+                    Some(self.binary(Kind::Binary, a, op, b).hoist(a_id).hoist(b_id))
                 }
             }
             11 => {
@@ -585,39 +532,10 @@ impl Gen<'_> {
             12 => Some(self.call2("consume", Ty::Noisy, Ty::U32, d, Kind::Call, false)),
             13 => Some(self.method_on(Ty::String, ".len() as u32", d)),
             14 => Some(self.method_on(Ty::VecU32, ".len() as u32", d)),
-            15 => {
-                let opt = self.expr(Ty::OptU32, d);
-                let default = self.expr(Ty::U32, d);
-                let default_id = default.id;
-                Some(
-                    self.node(Kind::MethodRef)
-                        .child(opt)
-                        .text(".unwrap_or(")
-                        .child(default)
-                        .text(")")
-                        .hoist(default_id),
-                )
-            }
-            16 => {
-                let res = self.expr(Ty::ResU32, d);
-                let default = self.expr(Ty::U32, d);
-                let default_id = default.id;
-                Some(
-                    self.node(Kind::MethodSelf)
-                        .child(res)
-                        .text(".unwrap_or(")
-                        .child(default)
-                        .text(")")
-                        .hoist(default_id),
-                )
-            }
+            15 => Some(self.unwrap_or(Ty::OptU32, Kind::MethodRef, d)),
+            16 => Some(self.unwrap_or(Ty::ResU32, Kind::MethodSelf, d)),
             17 => {
-                let (noisy, var) = self.operand_ref(Ty::Noisy, d);
-                let kind = if var.is_some() {
-                    Kind::MethodRef
-                } else {
-                    Kind::Temporary
-                };
+                let (noisy, kind) = self.noisy_receiver(d);
                 Some(
                     self.node(kind)
                         .text("(")
@@ -633,10 +551,7 @@ impl Gen<'_> {
             }
             21 => {
                 // (&acc).fetch(k).await: the receiver is borrowed across the await.
-                let (acc, var) = self.operand_ref(Ty::Acc, d);
-                if let Some(id) = var {
-                    self.temp_hold(id, false);
-                }
+                let acc = self.held_receiver(Ty::Acc, d);
                 let k = self.expr(Ty::U32, d);
                 Some(
                     self.node(Kind::AwaitMethod)
@@ -647,17 +562,10 @@ impl Gen<'_> {
                 )
             }
             22 => Some(self.acc_call(".grow(", true, d)),
-            23 => {
-                let n = self.expr(Ty::U32, d);
-                let n_id = n.id;
-                Some(
-                    self.node(Kind::AwaitHelper)
-                        .text("twice(")
-                        .child(n)
-                        .text(").await")
-                        .hoist(n_id),
-                )
-            }
+            23 => Some(
+                self.call1("twice", Ty::U32, d, Kind::AwaitHelper, true)
+                    .text(".await"),
+            ),
             24 => {
                 let text = self.str_arg(d);
                 Some(
@@ -711,18 +619,7 @@ impl Gen<'_> {
                         .text(format!("*{name}.lock().unwrap()")),
                 )
             }
-            29 => {
-                // opt.map(|k| ..).unwrap_or(0)
-                let opt = self.expr(Ty::OptU32, d);
-                let (param, body) = self.closure_body(d, FrameKind::Closure);
-                Some(
-                    self.node(Kind::Closure)
-                        .child(opt)
-                        .text(format!(".map(|{param}: u32| "))
-                        .child(body)
-                        .text(").unwrap_or(0)"),
-                )
-            }
+            29 => Some(self.option_map(d).text(".unwrap_or(0)")),
             _ => None,
         };
         found.unwrap_or_else(|| {
@@ -748,6 +645,100 @@ impl Gen<'_> {
             node = node.hoist(first_id).hoist(second_id);
         }
         node
+    }
+
+    /// `name(arg)` with an argument of `arg`; hoistable to the argument
+    /// when `hoist` is set (it has the call's type).
+    pub(super) fn call1(
+        &mut self,
+        name: &str,
+        arg: Ty,
+        depth: u32,
+        kind: Kind,
+        hoist: bool,
+    ) -> Node {
+        let arg = self.expr(arg, depth);
+        let arg_id = arg.id;
+        let node = self
+            .node(kind)
+            .text(format!("{name}("))
+            .child(arg)
+            .text(")");
+        if hoist { node.hoist(arg_id) } else { node }
+    }
+
+    /// `(a OP b)`: parenthesized, so that it stands as one operand anywhere.
+    fn binary(&mut self, kind: Kind, a: Node, op: &str, b: Node) -> Node {
+        self.node(kind)
+            .text("(")
+            .child(a)
+            .text(op)
+            .child(b)
+            .text(")")
+    }
+
+    /// `x.unwrap_or(default)` on an `x` of `ty`; hoistable to the default.
+    fn unwrap_or(&mut self, ty: Ty, kind: Kind, depth: u32) -> Node {
+        let x = self.expr(ty, depth);
+        let default = self.expr(Ty::U32, depth);
+        let default_id = default.id;
+        self.node(kind)
+            .child(x)
+            .text(".unwrap_or(")
+            .child(default)
+            .text(")")
+            .hoist(default_id)
+    }
+
+    /// `opt.map(|k: u32| ..)`, an `Option<u32>` through a closure.
+    fn option_map(&mut self, depth: u32) -> Node {
+        let opt = self.expr(Ty::OptU32, depth);
+        let (param, body) = self.closure_body(depth, FrameKind::Closure);
+        self.node(Kind::Closure)
+            .child(opt)
+            .text(format!(".map(|{param}: u32| "))
+            .child(body)
+            .text(")")
+    }
+
+    /// A receiver of `ty` read through a reference, kept borrowed to the end
+    /// of the statement (across the arguments, and an `.await`).
+    fn held_receiver(&mut self, ty: Ty, depth: u32) -> Node {
+        let (receiver, var) = self.operand_ref(ty, depth);
+        if let Some(id) = var {
+            self.temp_hold(id, false);
+        }
+        receiver
+    }
+
+    /// A `Noisy` receiver read through a reference, and the kind of a
+    /// method call on it: on a local a `MethodRef`, on a temporary a
+    /// `Temporary`.
+    pub(super) fn noisy_receiver(&mut self, depth: u32) -> (Node, Kind) {
+        let (noisy, var) = self.operand_ref(Ty::Noisy, depth);
+        let kind = if var.is_some() {
+            Kind::MethodRef
+        } else {
+            Kind::Temporary
+        };
+        (noisy, kind)
+    }
+
+    /// `Noisy::new("tN").name()`: a `&str` borrowed from a temporary.
+    fn temporary_name(&mut self) -> Node {
+        let name = self.fresh("t");
+        self.node(Kind::Temporary)
+            .text(format!("Noisy::new(\"{name}\").name()"))
+    }
+
+    /// `Acc::new("accN", n)`, a new `Acc`.
+    fn new_acc(&mut self, kind: Kind, depth: u32) -> Node {
+        let name = self.fresh("acc");
+        let n = self.expr(Ty::U32, depth);
+        self.node(kind)
+            .text(format!("Acc::new(\"{name}\", "))
+            .child(n)
+            .text(")")
     }
 
     /// `receiver SUFFIX`, the receiver read through a reference.
@@ -796,10 +787,7 @@ impl Gen<'_> {
     fn str_arg(&mut self, depth: u32) -> Node {
         if depth > 0 && self.rng.chance(25) {
             if self.on(Kind::Temporary) && self.rng.chance(50) {
-                let name = self.fresh("t");
-                return self
-                    .node(Kind::Temporary)
-                    .text(format!("Noisy::new(\"{name}\").name()"));
+                return self.temporary_name();
             }
             let s = self.expr(Ty::String, depth - 1);
             return self.node(Kind::Temporary).child(s).text(".as_str()");
@@ -826,11 +814,11 @@ impl Gen<'_> {
             if prelude.is_empty() {
                 value
             } else {
-                let mut block = this.node(Kind::Plain).text("{\n");
-                for statement in prelude {
-                    block = block.child(statement).text("\n");
-                }
-                block.child(value).text("\n}")
+                this.node(Kind::Plain)
+                    .text("{\n")
+                    .lines(prelude)
+                    .child(value)
+                    .text("\n}")
             }
         });
         (param, body)
@@ -870,14 +858,7 @@ impl Gen<'_> {
                 let a = self.expr(Ty::U32, d);
                 let op = self.rng.pick(&[" == ", " != ", " < ", " > ", " <= "]);
                 let b = self.expr(Ty::U32, d);
-                Some(
-                    self.node(Kind::Binary)
-                        .text("(")
-                        .child(a)
-                        .text(op)
-                        .child(b)
-                        .text(")"),
-                )
+                Some(self.binary(Kind::Binary, a, op, b))
             }
             3 => {
                 let inner = self.expr(Ty::Bool, d);
@@ -893,17 +874,10 @@ impl Gen<'_> {
                 let a = self.expr(Ty::Bool, d);
                 let op = self.rng.pick(&[" && ", " || "]);
                 // The right side runs only sometimes: it must not move.
-                self.loop_depth += 1;
-                let b = self.expr(Ty::Bool, d);
-                self.loop_depth -= 1;
+                let b = self.conditional_expr(Ty::Bool, d);
                 let (a_id, b_id) = (a.id, b.id);
                 Some(
-                    self.node(Kind::LazyBool)
-                        .text("(")
-                        .child(a)
-                        .text(op)
-                        .child(b)
-                        .text(")")
+                    self.binary(Kind::LazyBool, a, op, b)
                         .hoist(a_id)
                         .hoist(b_id),
                 )
@@ -911,10 +885,7 @@ impl Gen<'_> {
             5 => Some(self.method_on(Ty::OptU32, ".is_some()", d)),
             6 => Some(self.method_on(Ty::String, ".is_empty()", d)),
             7 => {
-                let (v, var) = self.operand_ref(Ty::VecU32, d);
-                if let Some(id) = var {
-                    self.temp_hold(id, false);
-                }
+                let v = self.held_receiver(Ty::VecU32, d);
                 let k = self.expr(Ty::U32, d);
                 Some(
                     self.node(Kind::MethodRef)
@@ -930,9 +901,7 @@ impl Gen<'_> {
                 let k = self.fresh("k");
                 self.push_scope();
                 self.declare(&k, Ty::U32, false);
-                self.loop_depth += 1;
-                let limit = self.expr(Ty::U32, d);
-                self.loop_depth -= 1;
+                let limit = self.conditional_expr(Ty::U32, d);
                 self.pop_scope();
                 Some(
                     self.node(Kind::Matches)
@@ -977,12 +946,7 @@ impl Gen<'_> {
                 Some(self.node(Kind::MethodRef).child(s).text(".to_owned()"))
             }
             5 => {
-                let (noisy, var) = self.operand_ref(Ty::Noisy, d);
-                let kind = if var.is_some() {
-                    Kind::MethodRef
-                } else {
-                    Kind::Temporary
-                };
+                let (noisy, kind) = self.noisy_receiver(d);
                 Some(self.node(kind).child(noisy).text(".name().to_owned()"))
             }
             6 => Some(
@@ -1010,15 +974,7 @@ impl Gen<'_> {
                 let s = self.expr(Ty::String, d);
                 let tail = self.expr(Ty::RefStr, d);
                 let s_id = s.id;
-                Some(
-                    self.node(Kind::Binary)
-                        .text("(")
-                        .child(s)
-                        .text(" + ")
-                        .child(tail)
-                        .text(")")
-                        .hoist(s_id),
-                )
+                Some(self.binary(Kind::Binary, s, " + ", tail).hoist(s_id))
             }
             9 => {
                 let res = self.expr(Ty::ResU32, d);
@@ -1081,16 +1037,7 @@ impl Gen<'_> {
         ];
         let found = match self.rng.weighted(&weights).unwrap_or(0) {
             1 => self.var_expr(Ty::Noisy, Use::Move),
-            2 => {
-                let name = self.fresh("acc");
-                let n = self.expr(Ty::U32, d);
-                Some(
-                    self.node(Kind::Field)
-                        .text(format!("Acc::new(\"{name}\", "))
-                        .child(n)
-                        .text(").tag"),
-                )
-            }
+            2 => Some(self.new_acc(Kind::Field, d).text(".tag")),
             3 => self.through_var(Ty::Acc, Use::Move, Kind::PartialMove, "{}.tag"),
             _ => None,
         };
@@ -1119,41 +1066,17 @@ impl Gen<'_> {
         let found = match self.rng.weighted(&weights).unwrap_or(0) {
             1 => self.var_expr(Ty::OptU32, Use::Read),
             2 => {
+                // (No alternative: `n` is a `u32`, not an `Option<u32>`.)
                 let n = self.expr(Ty::U32, d);
-                let n_id = n.id;
-                Some(
-                    self.node(Kind::Plain)
-                        .text("Some(")
-                        .child(n)
-                        .text(")")
-                        .hoist(n_id),
-                )
+                Some(self.node(Kind::Plain).text("Some(").child(n).text(")"))
             }
-            3 => {
-                let n = self.expr(Ty::U32, d);
-                Some(self.node(Kind::Call).text("half(").child(n).text(")"))
-            }
-            4 => {
-                let n = self.expr(Ty::U32, d);
-                Some(
-                    self.node(Kind::AwaitHelper)
-                        .text("maybe(")
-                        .child(n)
-                        .text(").await"),
-                )
-            }
+            3 => Some(self.call1("half", Ty::U32, d, Kind::Call, false)),
+            4 => Some(
+                self.call1("maybe", Ty::U32, d, Kind::AwaitHelper, false)
+                    .text(".await"),
+            ),
             5 => Some(self.method_on(Ty::VecU32, ".first().copied()", d)),
-            6 => {
-                let opt = self.expr(Ty::OptU32, d);
-                let (param, body) = self.closure_body(d, FrameKind::Closure);
-                Some(
-                    self.node(Kind::Closure)
-                        .child(opt)
-                        .text(format!(".map(|{param}: u32| "))
-                        .child(body)
-                        .text(")"),
-                )
-            }
+            6 => Some(self.option_map(d)),
             7 => {
                 let res = self.expr(Ty::ResU32, d);
                 Some(self.node(Kind::MethodSelf).child(res).text(".ok()"))
@@ -1186,18 +1109,10 @@ impl Gen<'_> {
             1 => self.var_expr(Ty::VecU32, Use::Move),
             2 => {
                 let count = self.rng.below(4);
-                let mut node = self.node(Kind::VecMacro).text("vec![");
-                for index in 0..count {
-                    if index > 0 {
-                        node = node.text(", ");
-                    }
-                    let item = self.expr(Ty::U32, d);
-                    node = node.child(item);
-                }
-                if count == 0 {
-                    node = node.text("0u32; 0");
-                }
-                Some(node.text("]"))
+                let node = self.node(Kind::VecMacro).text("vec![");
+                let items: Vec<Node> = (0..count).map(|_| self.expr(Ty::U32, d)).collect();
+                let close = if count == 0 { "0u32; 0]" } else { "]" };
+                Some(node.separated(items, ", ").text(close))
             }
             3 => {
                 let item = self.expr(Ty::U32, d);
@@ -1246,28 +1161,12 @@ impl Gen<'_> {
         ];
         let found = match self.rng.weighted(&weights).unwrap_or(0) {
             1 => self.var_expr(Ty::ResU32, Use::Move),
-            2 => {
-                let e = self.expr(Ty::String, d);
-                Some(
-                    self.node(Kind::Plain)
-                        .text("Err::<u32, String>(")
-                        .child(e)
-                        .text(")"),
-                )
-            }
-            3 => {
-                let n = self.expr(Ty::U32, d);
-                Some(self.node(Kind::Call).text("check(").child(n).text(")"))
-            }
-            4 => {
-                let n = self.expr(Ty::U32, d);
-                Some(
-                    self.node(Kind::AwaitHelper)
-                        .text("checked(")
-                        .child(n)
-                        .text(").await"),
-                )
-            }
+            2 => Some(self.call1("Err::<u32, String>", Ty::String, d, Kind::Plain, false)),
+            3 => Some(self.call1("check", Ty::U32, d, Kind::Call, false)),
+            4 => Some(
+                self.call1("checked", Ty::U32, d, Kind::AwaitHelper, false)
+                    .text(".await"),
+            ),
             5 => Some(self.method_on(Ty::ResU32, ".clone()", d)),
             6 => {
                 let opt = self.expr(Ty::OptU32, d);
@@ -1283,17 +1182,16 @@ impl Gen<'_> {
             _ => None,
         };
         found.unwrap_or_else(|| {
+            // (No alternative: `n` is a `u32`, not a `Result`.)
             let n = self.expr(Ty::U32, d);
-            let n_id = n.id;
             self.node(Kind::Plain)
                 .text("Ok::<u32, String>(")
                 .child(n)
                 .text(")")
-                .hoist(n_id)
         })
     }
 
-    /// A `&u32` that may be kept: see [`Flow`].
+    /// A `&u32` that may be kept: see [`Flow`](super::Flow).
     fn ref_u32_expr(&mut self) -> Node {
         let weights = [
             3,
@@ -1313,7 +1211,7 @@ impl Gen<'_> {
         })
     }
 
-    /// A `&str` that may be kept: see [`Flow`].
+    /// A `&str` that may be kept: see [`Flow`](super::Flow).
     fn ref_str_expr(&mut self) -> Node {
         let temporaries = !self.flow.flowing;
         let weights = [
@@ -1327,13 +1225,7 @@ impl Gen<'_> {
             1 => self.through_var(Ty::String, Use::Escape, Kind::Borrow, "{}.as_str()"),
             2 => self.through_var(Ty::Noisy, Use::Escape, Kind::Borrow, "{}.name()"),
             3 => self.ref_var(Ty::RefStr),
-            4 => {
-                let name = self.fresh("t");
-                Some(
-                    self.node(Kind::Temporary)
-                        .text(format!("Noisy::new(\"{name}\").name()")),
-                )
-            }
+            4 => Some(self.temporary_name()),
             _ => None,
         };
         found.unwrap_or_else(|| {
@@ -1344,9 +1236,7 @@ impl Gen<'_> {
 
     /// Whether a reference local of `ty` may flow here.
     fn has_ref_var(&self, ty: Ty) -> bool {
-        self.visible()
-            .into_iter()
-            .any(|id| self.ref_var_fits(id, ty))
+        self.any_visible(|this, id| this.ref_var_fits(id, ty))
     }
 
     fn ref_var_fits(&self, id: VarId, ty: Ty) -> bool {
@@ -1356,15 +1246,7 @@ impl Gen<'_> {
 
     /// A reference local, used as a value (copied).
     fn ref_var(&mut self, ty: Ty) -> Option<Node> {
-        let found: Vec<VarId> = self
-            .visible()
-            .into_iter()
-            .filter(|&id| self.ref_var_fits(id, ty))
-            .collect();
-        if found.is_empty() {
-            return None;
-        }
-        let id = self.rng.pick(&found);
+        let id = self.pick_visible(|this, id| this.ref_var_fits(id, ty))?;
         let name = self.use_var(id, Use::Read);
         Some(self.node(Kind::Borrow).text(name))
     }
@@ -1393,14 +1275,7 @@ impl Gen<'_> {
             }
             _ => None,
         };
-        found.unwrap_or_else(|| {
-            let name = self.fresh("acc");
-            let n = self.expr(Ty::U32, d);
-            self.node(Kind::Plain)
-                .text(format!("Acc::new(\"{name}\", "))
-                .child(n)
-                .text(")")
-        })
+        found.unwrap_or_else(|| self.new_acc(Kind::Plain, d))
     }
 
     /// Records that the binding being made will hold what the expression
@@ -1424,16 +1299,10 @@ impl Gen<'_> {
                     .text(")");
                 (node, ty)
             }
-            2 => {
-                let n = self.expr(Ty::U32, d);
-                (
-                    self.node(Kind::StoredFuture)
-                        .text("twice(")
-                        .child(n)
-                        .text(")"),
-                    Ty::U32,
-                )
-            }
+            2 => (
+                self.call1("twice", Ty::U32, d, Kind::StoredFuture, false),
+                Ty::U32,
+            ),
             3 => {
                 let ty = self
                     .rng
@@ -1450,13 +1319,7 @@ impl Gen<'_> {
                 )
             }
             _ => {
-                let text = self.with_flow(
-                    Flow {
-                        floor: self.scopes.len(),
-                        flowing: true,
-                    },
-                    |this| this.value(Ty::RefStr, d),
-                );
+                let text = self.kept(Ty::RefStr, d);
                 (
                     self.node(Kind::StoredFuture)
                         .text("measure(")

@@ -600,25 +600,29 @@ impl<'c> Gen<'c> {
         }
     }
 
-    /// A local of type `ty` usable as `how`, at random.
-    fn pick_var(&mut self, ty: Ty, how: Use) -> Option<VarId> {
+    /// A visible local that `fits`, at random.
+    fn pick_visible(&mut self, fits: impl Fn(&Self, VarId) -> bool) -> Option<VarId> {
         let candidates: Vec<VarId> = self
             .visible()
             .into_iter()
-            .filter(|&id| self.vars[id].ty == ty && self.can(id, how))
+            .filter(|&id| fits(self, id))
             .collect();
-        if candidates.is_empty() {
-            None
-        } else {
-            Some(self.rng.pick(&candidates))
-        }
+        (!candidates.is_empty()).then(|| self.rng.pick(&candidates))
+    }
+
+    /// Whether some visible local `fits`.
+    fn any_visible(&self, fits: impl Fn(&Self, VarId) -> bool) -> bool {
+        self.visible().into_iter().any(|id| fits(self, id))
+    }
+
+    /// A local of type `ty` usable as `how`, at random.
+    fn pick_var(&mut self, ty: Ty, how: Use) -> Option<VarId> {
+        self.pick_visible(|this, id| this.vars[id].ty == ty && this.can(id, how))
     }
 
     /// Whether some local of `ty` is usable as `how`.
     fn has_var(&self, ty: Ty, how: Use) -> bool {
-        self.visible()
-            .into_iter()
-            .any(|id| self.vars[id].ty == ty && self.can(id, how))
+        self.any_visible(|this, id| this.vars[id].ty == ty && this.can(id, how))
     }
 
     /// Uses local `id` as `how` and returns its name: records the move, the
@@ -662,24 +666,47 @@ impl<'c> Gen<'c> {
         result
     }
 
+    /// The flow of a value made here: a reference in it may point at any
+    /// local in scope, and at temporaries unless it is `flowing` into a
+    /// binding.
+    fn flow_here(&self, flowing: bool) -> Flow {
+        Flow {
+            floor: self.scopes.len(),
+            flowing,
+        }
+    }
+
     /// An expression whose value is used on the spot (a call's argument, an
     /// operand): a reference in it may point at anything alive.
     fn expr(&mut self, ty: Ty, depth: u32) -> Node {
-        let flow = Flow {
-            floor: self.scopes.len(),
-            flowing: false,
-        };
-        self.with_flow(flow, |this| this.value(ty, depth))
+        self.with_flow(self.flow_here(false), |this| this.value(ty, depth))
     }
 
     /// An expression whose value is kept (a `let` initializer): a reference
     /// in it points only at locals that outlive the binding.
     fn kept(&mut self, ty: Ty, depth: u32) -> Node {
+        self.with_flow(self.flow_here(true), |this| this.value(ty, depth))
+    }
+
+    /// A value that outlives the temporaries of the place it is made in (a
+    /// block's tail, a `match` arm, a `break` value): a reference in it may
+    /// point where `flow` allows, but never at a temporary.
+    fn flowing_value(&mut self, flow: Flow, ty: Ty, depth: u32) -> Node {
         let flow = Flow {
-            floor: self.scopes.len(),
             flowing: true,
+            ..flow
         };
         self.with_flow(flow, |this| this.value(ty, depth))
+    }
+
+    /// An expression that may run any number of times, or not at all (a
+    /// guard, the right side of `&&`): like a loop body, it moves nothing
+    /// declared outside it.
+    fn conditional_expr(&mut self, ty: Ty, depth: u32) -> Node {
+        self.loop_depth += 1;
+        let node = self.expr(ty, depth);
+        self.loop_depth -= 1;
+        node
     }
 
     /// Wraps `node` with the reducer's alternatives for an expression of `ty`.

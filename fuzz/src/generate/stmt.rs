@@ -3,7 +3,7 @@
 //! statements, `if`/`if let`/`match`, the loops, `break`/`continue`,
 //! `return`, `panic!` and `assert!`. Each statement is a removable node.
 
-use super::{Flow, FrameKind, Gen, Hold, LoopTarget, Ty, Use, VarId};
+use super::{FrameKind, Gen, Hold, LoopTarget, Ty, Use, VarId};
 use crate::tree::{Kind, Node};
 
 impl Gen<'_> {
@@ -14,21 +14,17 @@ impl Gen<'_> {
         let mut node = self.node(kind).text("{\n");
         // A `move` frame starts by declaring what was moved in, and using it.
         let moved = std::mem::take(&mut self.pending_moved_in);
+        let mut touches = Vec::new();
         for (name, ty) in moved {
             self.declare(&name, ty, false);
-            let touch = self.touch(&name, ty).removable();
-            node = node.child(touch).text("\n");
+            touches.push(self.touch(&name, ty).removable());
         }
-        for statement in self.statements(count, depth) {
-            node = node.child(statement).text("\n");
-        }
+        node = node.lines(touches);
+        let statements = self.statements(count, depth);
+        node = node.lines(statements);
         if let Some(ty) = tail {
             // A block's temporaries die at its end: its value may not borrow them.
-            let flow = Flow {
-                flowing: true,
-                ..self.flow
-            };
-            let value = self.with_flow(flow, |this| this.value(ty, depth));
+            let value = self.flowing_value(self.flow, ty, depth);
             node = node.child(value).text("\n");
         }
         self.pop_scope();
@@ -204,9 +200,14 @@ impl Gen<'_> {
         } else {
             String::new()
         };
-        let keyword = if mutable { "let mut " } else { "let " };
+        let keyword = if mutable { "mut " } else { "" };
+        self.let_statement(kind, &format!("{keyword}{name}{annotation}"), init)
+    }
+
+    /// `let PATTERN = init;`
+    fn let_statement(&mut self, kind: Kind, pattern: &str, init: Node) -> Node {
         self.node(kind)
-            .text(format!("{keyword}{name}{annotation} = "))
+            .text(format!("let {pattern} = "))
             .child(init)
             .text(";")
     }
@@ -221,12 +222,7 @@ impl Gen<'_> {
         let init = self.kept(ty, depth);
         let id = self.declare(&name, ty, false);
         self.keep_borrows(id, borrows, origins);
-        Some(
-            self.node(Kind::Shadow)
-                .text(format!("let {name} = "))
-                .child(init)
-                .text(";"),
-        )
+        Some(self.let_statement(Kind::Shadow, &name, init))
     }
 
     /// `let (a, ref b) = (.., ..);`, or from `leaf(.., (.., ..)).await`.
@@ -243,22 +239,15 @@ impl Gen<'_> {
         ];
         let tys = [self.rng.pick(&choices), self.rng.pick(&choices)];
         let (borrows, origins) = (self.borrows.len(), self.origins.len());
-        let flow = Flow {
-            floor: self.scopes.len(),
-            flowing: true,
-        };
         let items: Vec<Node> = tys
             .iter()
-            .map(|&ty| self.with_flow(flow, |this| this.value(ty, depth.saturating_sub(1))))
+            .map(|&ty| self.kept(ty, depth.saturating_sub(1)))
             .collect();
-        let mut tuple = self.node(Kind::Tuple).text("(");
-        for (index, item) in items.into_iter().enumerate() {
-            if index > 0 {
-                tuple = tuple.text(", ");
-            }
-            tuple = tuple.child(item);
-        }
-        tuple = tuple.text(")");
+        let tuple = self
+            .node(Kind::Tuple)
+            .text("(")
+            .separated(items, ", ")
+            .text(")");
         let init = if self.can_await() && self.on(Kind::AwaitLeaf) && self.rng.chance(30) {
             let name = self.fresh("a");
             self.node(Kind::AwaitLeaf)
@@ -308,10 +297,7 @@ impl Gen<'_> {
                 self.keep_borrows(id, borrows, origins);
             }
         }
-        self.node(kind)
-            .text(format!("let ({}) = ", patterns.join(", ")))
-            .child(init)
-            .text(";")
+        self.let_statement(kind, &format!("({})", patterns.join(", ")), init)
     }
 
     /// `let Acc { n: a, tag: b } = ..;` or `let Acc { n: a, .. } = ..;`
@@ -326,10 +312,7 @@ impl Gen<'_> {
             format!("Acc {{ n: {n}, .. }}")
         };
         self.declare(&n, Ty::U32, false);
-        self.node(Kind::LetStruct)
-            .text(format!("let {pattern} = "))
-            .child(init)
-            .text(";")
+        self.let_statement(Kind::LetStruct, &pattern, init)
     }
 
     /// `let Some(k) = .. else { return ..; };`
@@ -375,12 +358,8 @@ impl Gen<'_> {
 
     /// `let r = &x;`, `let r = s.as_str();`, `let r = n.name();`, `let r = &acc.n;`
     fn let_borrow(&mut self) -> Option<Node> {
-        let flow = Flow {
-            floor: self.scopes.len(),
-            flowing: true,
-        };
         let (borrows, origins) = (self.borrows.len(), self.origins.len());
-        let choice = self.with_flow(flow, |this| {
+        let choice = self.with_flow(self.flow_here(true), |this| {
             let options: [(Ty, &str, Ty); 4] = [
                 (Ty::U32, "&{}", Ty::RefU32),
                 (Ty::String, "{}.as_str()", Ty::RefStr),
@@ -445,12 +424,15 @@ impl Gen<'_> {
         let init = self.expr(Ty::VecU32, depth);
         let name = self.fresh("cell");
         self.declare(&name, Ty::CellVec, false);
-        Some(
-            self.node(Kind::RefCellGuard)
-                .text(format!("let {name} = RefCell::new("))
-                .child(init)
-                .text(");"),
-        )
+        Some(self.let_new(Kind::RefCellGuard, &name, "RefCell", init))
+    }
+
+    /// `let NAME = WRAPPER::new(init);`
+    fn let_new(&mut self, kind: Kind, name: &str, wrapper: &str, init: Node) -> Node {
+        self.node(kind)
+            .text(format!("let {name} = {wrapper}::new("))
+            .child(init)
+            .text(");")
     }
 
     /// `let mx = Mutex::new(..);`, or a guard: `let mut g = mx.lock().unwrap();`
@@ -470,12 +452,7 @@ impl Gen<'_> {
         let init = self.expr(Ty::U32, depth);
         let name = self.fresh("mx");
         self.declare(&name, Ty::MutexU32, false);
-        Some(
-            self.node(Kind::MutexGuard)
-                .text(format!("let {name} = Mutex::new("))
-                .child(init)
-                .text(");"),
-        )
+        Some(self.let_new(Kind::MutexGuard, &name, "Mutex", init))
     }
 
     /// `let rc = Rc::new(..);` or `let rc2 = Rc::clone(&rc);`
@@ -492,10 +469,7 @@ impl Gen<'_> {
         }
         let init = self.expr(Ty::U32, depth);
         self.declare(&name, Ty::RcU32, false);
-        self.node(Kind::Rc)
-            .text(format!("let {name} = Rc::new("))
-            .child(init)
-            .text(");")
+        self.let_new(Kind::Rc, &name, "Rc", init)
     }
 
     /// `let f = |k: u32| ..;` (holds what it captures) or `let f = move |k: u32| ..;`
@@ -529,19 +503,12 @@ impl Gen<'_> {
     /// `let fut = leaf(..);` (or another future), awaited later or never.
     fn let_future(&mut self, depth: u32) -> Node {
         let (borrows, origins) = (self.borrows.len(), self.origins.len());
-        let flow = Flow {
-            floor: self.scopes.len(),
-            flowing: true,
-        };
-        let (future, output) = self.with_flow(flow, |this| this.future_expr(depth));
+        let (future, output) = self.with_flow(self.flow_here(true), |this| this.future_expr(depth));
         let name = self.fresh("fut");
         let id = self.declare(&name, Ty::Future, false);
         self.vars[id].output = output;
         self.keep_borrows(id, borrows, origins);
-        self.node(Kind::StoredFuture)
-            .text(format!("let {name} = "))
-            .child(future)
-            .text(";")
+        self.let_statement(Kind::StoredFuture, &name, future)
     }
 
     /// Like `through_var`, for a statement declaring `{new}` (returned).
@@ -616,32 +583,17 @@ impl Gen<'_> {
                 )
             }
             3 => {
-                let (noisy, var) = self.operand_ref(Ty::Noisy, d);
-                let kind = if var.is_some() {
-                    Kind::MethodRef
-                } else {
-                    Kind::Temporary
-                };
+                let (noisy, kind) = self.noisy_receiver(d);
                 Some(self.node(kind).child(noisy).text(".touch();"))
             }
-            4 => {
-                let n = self.expr(Ty::U32, d);
-                Some(
-                    self.node(Kind::AwaitHelper)
-                        .text("twice(")
-                        .child(n)
-                        .text(").await;"),
-                )
-            }
+            4 => Some(
+                self.call1("twice", Ty::U32, d, Kind::AwaitHelper, false)
+                    .text(".await;"),
+            ),
             5 => {
                 let ty = self.local_ty();
                 let value = self.expr(ty, d);
-                Some(
-                    self.node(Kind::LetUnderscore)
-                        .text("let _ = ")
-                        .child(value)
-                        .text(";"),
-                )
+                Some(self.let_statement(Kind::LetUnderscore, "_", value))
             }
             6 => Some(self.acc_call(".bump(", false, d).text(";")),
             7 => self.mutating_call(
@@ -757,18 +709,10 @@ impl Gen<'_> {
 
     /// `x = ..;` to a `mut` local.
     fn assign(&mut self, depth: u32) -> Option<Node> {
-        let candidates: Vec<VarId> = self
-            .visible()
-            .into_iter()
-            .filter(|&id| {
-                let ty = self.vars[id].ty;
-                Ty::VALUES.contains(&ty) && !ty.is_ref() && self.can(id, Use::Mutate)
-            })
-            .collect();
-        if candidates.is_empty() {
-            return None;
-        }
-        let id = self.rng.pick(&candidates);
+        let id = self.pick_visible(|this, id| {
+            let ty = this.vars[id].ty;
+            Ty::VALUES.contains(&ty) && !ty.is_ref() && this.can(id, Use::Mutate)
+        })?;
         let ty = self.vars[id].ty;
         let name = self.use_var(id, Use::Mutate);
         self.temp_hold(id, true);
@@ -823,13 +767,33 @@ impl Gen<'_> {
             body = body.text(format!("{counter} += 1;\n"));
         }
         let count = 1 + self.rng.below(3);
-        for statement in self.statements(count, depth) {
-            body = body.child(statement).text("\n");
-        }
+        let statements = self.statements(count, depth);
+        body = body.lines(statements);
         self.pop_scope();
         self.loop_depth -= 1;
         self.frames.last_mut().expect("a frame").loops.pop();
         body.text("}")
+    }
+
+    /// Declares a loop's counter `cN`: `mut`, but changed only by its loop.
+    pub(super) fn loop_counter(&mut self) -> String {
+        let counter = self.fresh("c");
+        let id = self.declare(&counter, Ty::U32, true);
+        self.vars[id].fixed = true;
+        counter
+    }
+
+    /// Runs `f` with local `var` borrowed (shared) throughout: a loop over
+    /// it, or over what it yields.
+    fn holding<T>(&mut self, var: VarId, f: impl FnOnce(&mut Self) -> T) -> T {
+        let hold = Hold {
+            var,
+            exclusive: false,
+        };
+        self.acquire(hold);
+        let result = f(self);
+        self.release(hold);
+        result
     }
 
     /// A new loop target, labelled sometimes.
@@ -842,7 +806,8 @@ impl Gen<'_> {
         }
     }
 
-    fn label_text(target: &LoopTarget) -> String {
+    /// `'l: ` before a labelled loop, or nothing.
+    pub(super) fn label_text(target: &LoopTarget) -> String {
         target
             .label
             .as_deref()
@@ -884,19 +849,9 @@ impl Gen<'_> {
             && let Some(v) = self.pick_var(Ty::VecU32, Use::Read)
         {
             let v_name = self.use_var(v, Use::Read);
-            let hold = Hold {
-                var: v,
-                exclusive: false,
-            };
-            self.acquire(hold);
             let origin = self.vars[v].scope;
-            let body = self.loop_body(
-                target,
-                Some((name.clone(), Ty::RefU32, origin)),
-                depth,
-                None,
-            );
-            self.release(hold);
+            let local = Some((name.clone(), Ty::RefU32, origin));
+            let body = self.holding(v, |this| this.loop_body(target, local, depth, None));
             return self
                 .node(Kind::ForIter)
                 .text(format!("{label}for {name} in {v_name}.iter() "))
@@ -914,9 +869,7 @@ impl Gen<'_> {
     /// `let mut c = 0;` and `while c < K { c += 1; .. }` (the condition may
     /// await, or add a condition).
     fn while_loop(&mut self, depth: u32) -> Vec<Node> {
-        let counter = self.fresh("c");
-        let counter_id = self.declare(&counter, Ty::U32, true);
-        self.vars[counter_id].fixed = true;
+        let counter = self.loop_counter();
         let limit = self.rng.between(1, 3);
         let target = self.loop_target();
         let label = Self::label_text(&target);
@@ -973,13 +926,8 @@ impl Gen<'_> {
         let target = self.loop_target();
         let label = Self::label_text(&target);
         let name = self.fresh("x");
-        let hold = Hold {
-            var: stack,
-            exclusive: false,
-        };
-        self.acquire(hold);
-        let body = self.loop_body(target, Some((name.clone(), Ty::U32, 0)), depth, None);
-        self.release(hold);
+        let local = Some((name.clone(), Ty::U32, 0));
+        let body = self.holding(stack, |this| this.loop_body(target, local, depth, None));
         found.push(
             self.node(Kind::WhileLet)
                 .text(format!(
@@ -993,9 +941,7 @@ impl Gen<'_> {
 
     /// `let mut c = 0;` and `loop { c += 1; if c > K { break; } .. }`
     fn plain_loop(&mut self, depth: u32) -> Vec<Node> {
-        let counter = self.fresh("c");
-        let counter_id = self.declare(&counter, Ty::U32, true);
-        self.vars[counter_id].fixed = true;
+        let counter = self.loop_counter();
         let limit = self.rng.between(1, 3);
         let target = self.loop_target();
         let label = Self::label_text(&target);
@@ -1089,11 +1035,7 @@ impl Gen<'_> {
             .child(cond)
             .text(format!(" {{\nbreak{label}"));
         if let Some(ty) = target.value {
-            let flow = Flow {
-                flowing: true,
-                ..target.flow
-            };
-            let value = self.with_flow(flow, |this| this.value(ty, depth));
+            let value = self.flowing_value(target.flow, ty, depth);
             node = node.text(" ").child(value);
         }
         Some(node.text(";\n}"))
@@ -1126,20 +1068,10 @@ impl Gen<'_> {
 
     /// `drop(x);` of a local that owns something (a guard or a future too).
     fn drop_statement(&mut self) -> Option<Node> {
-        let candidates: Vec<VarId> = self
-            .visible()
-            .into_iter()
-            .filter(|&id| {
-                !self.vars[id].ty.is_copy()
-                    && self.vars[id].ty != Ty::MutVec
-                    && self.vars[id].ty != Ty::MutU32
-                    && self.can(id, Use::Move)
-            })
-            .collect();
-        if candidates.is_empty() {
-            return None;
-        }
-        let id = self.rng.pick(&candidates);
+        let id = self.pick_visible(|this, id| {
+            let ty = this.vars[id].ty;
+            !ty.is_copy() && ty != Ty::MutVec && ty != Ty::MutU32 && this.can(id, Use::Move)
+        })?;
         let name = self.use_var(id, Use::Move);
         Some(self.node(Kind::Drop).text(format!("drop({name});")))
     }
