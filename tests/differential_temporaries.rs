@@ -343,6 +343,104 @@ mod regressions {
     }
 }
 
+/// Operands evaluated before an operand that *may* await: one whose
+/// `.await` sits in a branch (an `if` or `match` arm, the right of `&&`).
+/// When the branch awaits, rustc keeps the values already evaluated (a
+/// moved local, a temporary) in the frame across the suspension; when it
+/// does not, the call simply goes on. The desugared function evaluates the
+/// branching operand into a temporary of its own first, so that nothing is
+/// in flight when it suspends.
+mod before_a_branch_that_awaits {
+    use super::*;
+
+    differential! {
+        /// Seed 738 (a double free): a temporary argument before a block
+        /// whose `match` awaits in one arm.
+        async fn temporary_argument_before_a_match_arm_that_awaits(flag: bool) -> Noisy {
+            pick(true, Noisy::new("first"), {
+                match flag.then_some(1) {
+                    Some(k) => {
+                        leaf("arm", Noisy::new("awaited")).await;
+                        log(format!("k {k}"));
+                    }
+                    None => log("none".to_owned()),
+                }
+                Noisy::new("second")
+            })
+        }
+        with (true), (false);
+
+        /// A local moved into the argument list before an `if` that awaits.
+        async fn moved_local_argument_before_an_if_that_awaits(flag: bool) -> Noisy {
+            let local = Noisy::new("local");
+            pick(false, local, if flag { leaf("then", Noisy::new("then")).await } else { Noisy::new("else") })
+        }
+        with (true), (false);
+
+        /// A receiver taken by value before an argument that awaits in a branch.
+        async fn receiver_by_value_before_a_branch_that_awaits(flag: bool) -> usize {
+            let text = String::from("text");
+            text.into_bytes().len()
+                + Vec::from([1_u8]).into_iter().chain(if flag { vec![leaf("v", 2_u8).await] } else { vec![] }).count()
+        }
+        with (true), (false);
+
+        /// `String + &str` with the right side awaiting in a `match` arm.
+        async fn left_operand_before_a_right_that_awaits(n: u32) -> String {
+            let left = String::from("left-");
+            left + match n {
+                0 => "zero",
+                _ => leaf("str", "many").await,
+            }
+        }
+        with (0), (3);
+
+        /// A tuple whose second field awaits on the right of `&&`.
+        async fn tuple_field_before_a_lazy_operand_that_awaits(flag: bool) -> (Noisy, bool) {
+            (Noisy::new("field"), flag && leaf("rhs", true).await)
+        }
+        with (true), (false);
+
+        /// A struct literal whose second field awaits in an `if`.
+        async fn struct_field_before_an_if_that_awaits(flag: bool) -> usize {
+            let acc = Pair {
+                first: Noisy::new("first"),
+                second: if flag { leaf("second", Noisy::new("awaited")).await } else { Noisy::new("plain") },
+            };
+            acc.first.name().len() + acc.second.name().len()
+        }
+        with (true), (false);
+
+        /// `format!` with an argument that awaits in a `match` arm.
+        async fn format_argument_before_a_match_arm_that_awaits(n: u32) -> String {
+            format!("{:?} {}", Noisy::new("shown"), match n {
+                0 => 0,
+                _ => leaf("n", n).await,
+            })
+        }
+        with (0), (2);
+
+        /// `vec!` with an element that awaits in a branch.
+        async fn vec_element_before_a_branch_that_awaits(flag: bool) -> usize {
+            let items = vec![Noisy::new("a"), if flag { leaf("b", Noisy::new("b")).await } else { Noisy::new("c") }];
+            items.len()
+        }
+        with (true), (false);
+    }
+}
+
+/// One of two values, by `flag`, logging the choice.
+fn pick<T>(flag: bool, a: T, b: T) -> T {
+    log(format!("pick {flag}"));
+    if flag { a } else { b }
+}
+
+/// Two owned fields, built in order.
+struct Pair {
+    first: Noisy,
+    second: Noisy,
+}
+
 /// Both names' lengths.
 async fn pair_len(left: &Noisy, right: &Noisy) -> usize {
     name_len(left).await + name_len(right).await
@@ -355,5 +453,6 @@ fn size_summary() {
     sizes.extend(extended_by_a_let::all_sizes());
     sizes.extend(held_by_the_statement::all_sizes());
     sizes.extend(regressions::all_sizes());
+    sizes.extend(before_a_branch_that_awaits::all_sizes());
     print_size_table(&sizes);
 }

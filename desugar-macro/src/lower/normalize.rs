@@ -603,8 +603,15 @@ impl Normalizer {
         let mut result = Vec::with_capacity(operands.len());
         for (i, operand) in operands.into_iter().enumerate() {
             let before_await = last_await.is_some_and(|last| i < last);
+            // The last operand that awaits, when its `.await` is in a branch
+            // and operands precede it: suspending there would leave their
+            // values in flight (a moved local, a temporary) in an expression
+            // the arm cannot resume, so it is evaluated into a temporary
+            // first and the expression runs after it, as in rustc, whose
+            // frame keeps the values it has already evaluated.
+            let branch_before = i > 0 && last_await == Some(i) && awaits_in_a_branch(&operand);
             let operand = self.expr_keeping(keeping || before_await, operand, out);
-            if before_await && !is_pure(&operand) && !keep(i, &operand) {
+            if (before_await && !is_pure(&operand) && !keep(i, &operand)) || branch_before {
                 result.push(self.hoist(operand, out));
             } else {
                 result.push(operand);
@@ -1230,10 +1237,80 @@ fn reads_through_owned(e: &syn::ExprUnary) -> bool {
 /// Whether `expr` awaits, in the arguments of a macro it holds too
 /// (`f(a(), vec![b.await])`: `a()` runs before `b`, so it is hoisted).
 fn awaits(expr: &Expr) -> bool {
+    let mut finder = AwaitFinder(false);
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.0
+}
+
+/// [`awaits`], for a block.
+fn block_awaits(block: &Block) -> bool {
+    let mut finder = AwaitFinder(false);
+    syn::visit::Visit::visit_block(&mut finder, block);
+    finder.0
+}
+
+/// Finds an `.await` of this function, in macro arguments too.
+struct AwaitFinder(bool);
+
+impl<'ast> syn::visit::Visit<'ast> for AwaitFinder {
+    fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+        self.0 = true;
+    }
+    fn visit_macro(&mut self, node: &'ast syn::Macro) {
+        self.0 |= find_await_token(node.tokens.clone()).is_some();
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Whether `expr` may suspend at an `.await` it does not certainly reach:
+/// one in a branch of an `if` or a `match` (or a guard), on the right of
+/// `&&` or `||`, in a loop, in the `else` of a `let`-`else`, or in a
+/// macro's arguments, whose expansion only the compiler knows.
+fn awaits_in_a_branch(expr: &Expr) -> bool {
     struct Finder(bool);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
-        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
-            self.0 = true;
+        fn visit_expr_if(&mut self, e: &'ast syn::ExprIf) {
+            self.visit_expr(&e.cond);
+            self.0 |= block_awaits(&e.then_branch)
+                || e.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, other)| awaits(other));
+        }
+        fn visit_expr_match(&mut self, e: &'ast syn::ExprMatch) {
+            self.visit_expr(&e.expr);
+            self.0 |= e
+                .arms
+                .iter()
+                .any(|arm| guard(arm).is_some_and(awaits) || awaits(&arm.body));
+        }
+        fn visit_expr_binary(&mut self, e: &'ast syn::ExprBinary) {
+            if is_lazy(&e.op) {
+                self.visit_expr(&e.left);
+                self.0 |= awaits(&e.right);
+            } else {
+                syn::visit::visit_expr_binary(self, e);
+            }
+        }
+        fn visit_expr_loop(&mut self, e: &'ast syn::ExprLoop) {
+            self.0 |= block_awaits(&e.body);
+        }
+        fn visit_expr_while(&mut self, e: &'ast syn::ExprWhile) {
+            self.0 |= awaits(&e.cond) || block_awaits(&e.body);
+        }
+        fn visit_expr_for_loop(&mut self, e: &'ast syn::ExprForLoop) {
+            self.visit_expr(&e.expr);
+            self.0 |= block_awaits(&e.body);
+        }
+        fn visit_local(&mut self, local: &'ast syn::Local) {
+            if let Some(init) = &local.init {
+                self.visit_expr(&init.expr);
+                self.0 |= init
+                    .diverge
+                    .as_ref()
+                    .is_some_and(|(_, other)| awaits(other));
+            }
         }
         fn visit_macro(&mut self, node: &'ast syn::Macro) {
             self.0 |= find_await_token(node.tokens.clone()).is_some();
