@@ -886,7 +886,40 @@ mod regressions {
         }
         with (((Noisy::new("a"), Noisy::new("b"), Noisy::new("c")), Noisy::new("d")));
 
+        /// Seed 649: a field copied out in a branch leaves the local whole;
+        /// it is dropped at the end of its scope, after the await.
+        async fn field_copied_in_a_branch_before_an_await(flag: bool) -> usize {
+            let counted = Counted { count: 1, name: Noisy::new("counted") };
+            let n = if flag { counted.count } else { 0 };
+            leaf("after", n).await
+        }
+        with (true), (false);
+
+        /// Seed 611: the same for a parameter, in a `match` arm inside the
+        /// awaited expression.
+        async fn field_of_a_parameter_copied_in_a_match_arm(counted: Counted) -> bool {
+            leaf("a", match counted.count {
+                0 => 0,
+                _ => counted.count,
+            } < 1).await
+        }
+        with (Counted { count: 2, name: Noisy::new("param") });
+
+        /// A field copied out in straight-line code, then an await.
+        async fn field_copied_before_an_await() -> usize {
+            let counted = Counted { count: 3, name: Noisy::new("counted") };
+            let n = counted.count;
+            leaf("after", n).await + counted.name.name().len()
+        }
+        with ();
     }
+}
+
+/// A count with a logged name.
+#[derive(Debug)]
+struct Counted {
+    count: usize,
+    name: Noisy,
 }
 
 /// Sizes of the futures above, native and desugared.

@@ -720,7 +720,13 @@ impl Resolver {
                     // `x.a` alone.
                     self.ambiguous(expr);
                 }
-                self.expr(&field.base, use_);
+                // Taking a field by value moves at most that field: what is
+                // left of the binding is still dropped at the end of its
+                // scope, so the binding itself is not moved (a `Copy` field
+                // leaves it whole; a moved one makes holding it a compile
+                // error, E0382, where rustc would hold the rest).
+                let base_use = if use_ == Use::Value { Use::Place } else { use_ };
+                self.expr(&field.base, base_use);
             }
             Expr::Index(index) => {
                 let base = if use_ == Use::Lend {
