@@ -322,6 +322,22 @@ mod regressions {
         }
         with ();
 
+        /// Seed 761: `format!` borrows its arguments in place, so a field of a
+        /// temporary made after the await is not moved out of it; the
+        /// temporaries drop at the end of the statement, the later one first.
+        async fn format_argument_field_of_a_temporary_after_an_await() -> String {
+            let text = format!("{:?}", Counter::new("outer", leaf("a", Noisy::new("r")).await.name().len()).name);
+            text
+        }
+        with ();
+
+        /// The same with a `vec!`, which takes its elements by value.
+        async fn vec_element_field_of_a_temporary_after_an_await() -> usize {
+            let items = vec![Counter::new("outer", leaf("a", Noisy::new("r")).await.name().len()).count];
+            items.len()
+        }
+        with ();
+
         /// Slots of a destructuring `let` are filled just after it: the
         /// statements after it (a block whose local lives across an await)
         /// must keep their places.
@@ -433,6 +449,23 @@ mod before_a_branch_that_awaits {
 fn pick<T>(flag: bool, a: T, b: T) -> T {
     log(format!("pick {flag}"));
     if flag { a } else { b }
+}
+
+/// A count with a logged name.
+#[derive(Debug)]
+struct Counter {
+    name: Noisy,
+    count: usize,
+}
+
+impl Counter {
+    fn new(name: &'static str, count: usize) -> Counter {
+        log(format!("new counter {name}"));
+        Counter {
+            name: Noisy::new(name),
+            count,
+        }
+    }
 }
 
 /// Two owned fields, built in order.

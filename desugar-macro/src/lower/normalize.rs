@@ -40,6 +40,7 @@
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote_spanned};
+use syn::visit_mut::VisitMut;
 use syn::{Block, Expr, ExprBlock, Ident, Stmt};
 
 use super::visit::{block_contains_await, contains_await, find_await_token, stmt_contains_await};
@@ -816,7 +817,15 @@ impl Normalizer {
             if awaits(value) || exits(value) || !is_pure(value) && !is_place(value) {
                 let keeping = self.keeping || i < last_await;
                 let lowered = self.expr_keeping(keeping, take(value), out);
-                *value = self.hoist(lowered, out);
+                *value = if i == last_await && !exits(&lowered) && !awaits_in_a_branch(&lowered) {
+                    // The last argument that awaits keeps its shape: only
+                    // its awaits come out, so that what the macro borrows
+                    // (`format!("{}", make(x.await).field)`) is a place of
+                    // the statement, with the statement's temporaries.
+                    self.extract_awaits(lowered, out)
+                } else {
+                    self.hoist(lowered, out)
+                };
             } else if i == last_await {
                 *value = self.expr(take(value), out);
             }
@@ -836,6 +845,36 @@ impl Normalizer {
             )));
         }
         mac.tokens = quote::ToTokens::to_token_stream(&tokens);
+    }
+
+    /// Replaces each `.await` of `expr` that is not in a closure or an
+    /// `async` block with a temporary that holds its output, declared in
+    /// `out` in evaluation order. Operands evaluated before an `.await` are
+    /// hoisted already, and none of these is in a branch.
+    fn extract_awaits(&mut self, mut expr: Expr, out: &mut Vec<Stmt>) -> Expr {
+        struct Extractor<'a> {
+            normalizer: &'a mut Normalizer,
+            out: &'a mut Vec<Stmt>,
+        }
+        impl VisitMut for Extractor<'_> {
+            fn visit_expr_mut(&mut self, expr: &mut Expr) {
+                match expr {
+                    Expr::Closure(_) | Expr::Async(_) => {}
+                    Expr::Await(_) => {
+                        syn::visit_mut::visit_expr_mut(self, expr);
+                        *expr = self.normalizer.hoist(take(expr), self.out);
+                    }
+                    _ => syn::visit_mut::visit_expr_mut(self, expr),
+                }
+            }
+            fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+        }
+        Extractor {
+            normalizer: self,
+            out,
+        }
+        .visit_expr_mut(&mut expr);
+        expr
     }
 
     /// `matches!(expr, pattern)`: the expression is lowered like an operand.
