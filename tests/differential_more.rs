@@ -467,6 +467,18 @@ mod guards {
             }
         }
         with ();
+
+        /// Seed 650: a temporary of the scrutinee (the `Noisy` whose name is
+        /// measured) lives to the end of the `match`, across a guard's await.
+        async fn scrutinee_temporary_across_a_guard_that_awaits() -> usize {
+            let n = match Noisy::new("scrutinee").name().len() {
+                0 => 0,
+                k if leaf("guard", k > 3).await => k,
+                k => k + 1,
+            };
+            leaf("after", n).await
+        }
+        with ();
     }
 }
 
@@ -904,6 +916,30 @@ mod regressions {
             } < 1).await
         }
         with (Counted { count: 2, name: Noisy::new("param") });
+
+        /// Seed 779: a destructuring `let` binds from its initializer, a
+        /// temporary: what the pattern leaves is dropped at the end of the
+        /// `let`, here after a join of an `if` that awaits.
+        async fn destructuring_let_of_a_joined_value_drops_the_rest(flag: bool) -> usize {
+            let Counted { count, .. } = if flag {
+                leaf("then", Counted { count: 1, name: Noisy::new("then") }).await
+            } else {
+                Counted { count: 2, name: Noisy::new("else") }
+            };
+            log(format!("count {count}"));
+            leaf("after", count).await
+        }
+        with (true), (false);
+
+        /// The same straight from an await, with `_` parts and a `_` pattern.
+        async fn destructuring_let_of_an_awaited_value_drops_the_rest() -> usize {
+            let (kept, _) = leaf("pair", (Noisy::new("kept"), Noisy::new("ignored"))).await;
+            let _ = leaf("whole", Noisy::new("whole")).await;
+            log("before".to_owned());
+            leaf("after", ()).await;
+            kept.name().len()
+        }
+        with ();
 
         /// A field copied out in straight-line code, then an await.
         async fn field_copied_before_an_await() -> usize {

@@ -92,6 +92,11 @@ impl Emitter<'_> {
                 let resumed_init = resumed.init.as_mut().expect("cloned");
                 if contains_point(&init.expr, k) {
                     *resumed_init.expr = self.resume_expr(&init.expr, k);
+                    if !binds_whole(&local.pat) {
+                        // `let Acc { n, .. } = x.await;` binds from a
+                        // temporary, dropped at the end of the `let`.
+                        *resumed_init.expr = as_value(take_expr(&mut resumed_init.expr));
+                    }
                     if let Some((_, diverge)) = &mut resumed_init.diverge {
                         self.visit_expr_mut(diverge);
                     }
@@ -394,6 +399,20 @@ pub(super) fn as_value(expr: Expr) -> Expr {
         Expr::Path(path) if path.path.is_ident("__output") => syn::parse_quote!({ #expr }),
         _ => expr,
     }
+}
+
+/// Whether a `let` with this pattern moves its whole initializer into one
+/// binding (`x`, `mut x`, `x: T`), so that no part of it is left to drop.
+fn binds_whole(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Ident(ident) => ident.by_ref.is_none() && ident.subpat.is_none(),
+        syn::Pat::Type(typed) => binds_whole(&typed.pat),
+        _ => false,
+    }
+}
+
+fn take_expr(expr: &mut Expr) -> Expr {
+    std::mem::replace(expr, Expr::Verbatim(proc_macro2::TokenStream::new()))
 }
 
 /// Which operand of `expr` is used as a place (borrowed in place).

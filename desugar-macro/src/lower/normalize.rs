@@ -468,6 +468,10 @@ impl Normalizer {
                     .iter()
                     .any(|arm| guard(arm).is_some_and(contains_await)) =>
             {
+                // The scrutinee's temporaries live to the end of the
+                // `match`, across the awaits of its guards and arms.
+                let mut e = e;
+                *e.expr = self.expr_keeping(true, *e.expr, out);
                 let chain = self.guarded_match(e);
                 self.expr(chain, out)
             }
