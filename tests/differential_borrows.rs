@@ -592,6 +592,92 @@ fn self_by_value_borrowed_across_awaits() {
     );
 }
 
+/// A closure or `async` block that is not `move` captures each local by
+/// the strongest use it makes of it: one it uses by value is moved in when
+/// it is made (a `Copy` one is borrowed, which reads the same), one it
+/// assigns is borrowed mutably, any other is borrowed. Each local here is
+/// kept in place, since the closure or block lives across an await.
+mod captured_by_use {
+    use super::*;
+
+    differential! {
+        /// Fuzz seed 635's shape: an `async` block that moves a local into
+        /// the future it awaits, awaited at once.
+        async fn async_block_moves_a_local_in(n: u32) -> usize {
+            let items = vec![Noisy::new("item")];
+            let named = Noisy::new("named");
+            let count = async {
+                let got = leaf("items", items).await;
+                named.touch();
+                got.len() + n as usize
+            }
+            .await;
+            leaf("after", count).await
+        }
+        with (1);
+
+        /// A `Copy` local used by value: borrowed, and read where it is.
+        async fn async_block_copies_a_local(n: u32) -> u32 {
+            let base = n * 2;
+            let doubled = async { leaf("base", base).await + base }.await;
+            doubled + base
+        }
+        with (4);
+
+        /// A local the closure assigns and also reads by value: borrowed
+        /// mutably, so the change is seen after the closure.
+        async fn closure_assigns_a_local_it_reads(n: u32) -> u32 {
+            let mut count = n;
+            let mut bump = || {
+                count += 1;
+                count
+            };
+            let first = bump();
+            leaf("between", ()).await;
+            let second = bump();
+            first + second + count
+        }
+        with (3);
+
+        /// Fuzz seed 757: a block that assigns one parameter from another,
+        /// then a destructuring `let` of its output whose bindings are kept
+        /// in place. (The rewrite that keeps them once took a name it had
+        /// just made for a name of the body, found at a reused address.)
+        async fn async_block_assigning_a_parameter_then_destructured(mut flag: bool, other: bool) -> usize {
+            let shadowed = Counted { count: 1, name: Noisy::new("shadowed") };
+            let Counted { count, name } = async {
+                flag = other;
+                Counted { count: 2, name: Noisy::new("made") }
+            }
+            .await;
+            leaf("after", count + usize::from(flag)).await + name.name().len() + shadowed.count
+        }
+        with (true, false);
+
+        /// A block that is made and dropped without being polled still owns
+        /// what it moved in: the local is dropped with the block.
+        async fn unpolled_async_block_drops_what_it_moved(flag: bool) -> u32 {
+            let owned = Noisy::new("owned");
+            let block = async { owned.name().len() };
+            leaf("between", ()).await;
+            if flag {
+                drop(block);
+                log("dropped the block".to_owned());
+                0
+            } else {
+                block.await as u32
+            }
+        }
+        with (true), (false);
+    }
+}
+
+/// A count with a logged name.
+struct Counted {
+    count: usize,
+    name: Noisy,
+}
+
 /// The first item, after an await: the output borrows the argument.
 async fn first_of(items: &[u32]) -> &u32 {
     leaf("first", ()).await;
@@ -605,6 +691,7 @@ fn size_summary() {
     sizes.extend(held_borrows::all_sizes());
     sizes.extend(kept_locals_and_types::all_sizes());
     sizes.extend(pattern_bindings_kept_in_place::all_sizes());
+    sizes.extend(captured_by_use::all_sizes());
     println!(
         "{:<40} {:>7} {:>10} {:>6}",
         "case", "native", "desugared", "ratio"

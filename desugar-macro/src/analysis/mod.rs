@@ -61,6 +61,9 @@ pub(crate) struct Pins {
     /// named like a consuming one, a call of the local) move the value out:
     /// a later use would show that it did not.
     pub(crate) last_uses: std::collections::HashSet<usize>,
+    /// Whether an `async` block takes a pinned local by value (filled in by
+    /// `codegen::pin_locals`): the expansion then needs `__Captured`.
+    pub(crate) captures: bool,
 }
 
 impl Pins {

@@ -75,6 +75,9 @@ pub(crate) fn rewrite(body: &mut syn::Block, pins: &mut Pins, function: &Ident) 
             bound: None,
             bound_by_move: false,
             bound_bindings: Vec::new(),
+            bound_values: Vec::new(),
+            captures: false,
+            replaced: Vec::new(),
             moved: Vec::new(),
             patterns,
             pending: Vec::new(),
@@ -82,6 +85,7 @@ pub(crate) fn rewrite(body: &mut syn::Block, pins: &mut Pins, function: &Ident) 
         };
         rewriter.visit_block_mut(body);
         let moved = rewriter.moved;
+        pins.captures = rewriter.captures;
         pins.moved.extend(moved);
     }
 }
@@ -97,6 +101,14 @@ struct Rewriter<'p> {
     bound_by_move: bool,
     /// The bindings of the names in `bound`, as far as known.
     bound_bindings: Vec<BindingId>,
+    /// Of the names in `bound`, those the closure or block uses by value.
+    bound_values: Vec<(Ident, BindingId)>,
+    /// Whether an `async` block took one of them (see `__Captured`).
+    captures: bool,
+    /// The names replaced so far, kept alive until the rewrite ends: names
+    /// are found by address (`Pins::mentions`), and a node made later must
+    /// not be allocated where a replaced name was.
+    replaced: Vec<Expr>,
     /// The pinned bindings moved out somewhere.
     moved: Vec<BindingId>,
     /// The pinned bindings a pattern declares, by the address of their
@@ -112,6 +124,12 @@ struct Rewriter<'p> {
 }
 
 impl Rewriter<'_> {
+    /// `*expr = new`, keeping the old node alive (see `replaced`).
+    fn replace(&mut self, expr: &mut Expr, new: Expr) {
+        let old = std::mem::replace(expr, new);
+        self.replaced.push(old);
+    }
+
     /// What a name of a pinned local becomes.
     fn place(&mut self, ident: &Ident) -> TokenStream {
         match &mut self.bound {
@@ -229,14 +247,18 @@ impl Rewriter<'_> {
     /// scrutinee may bind only parts of it, and is left in place.
     fn operand(&mut self, expr: &mut Expr) {
         if let Some(bound) = self.as_bound(expr) {
-            *expr = bound;
+            self.replace(expr, bound);
             return;
         }
         match self.pinned_binding(expr) {
             Some((ident, binding)) if self.bound.is_none() => {
                 self.moved.push(binding);
                 // SAFETY: see `take`.
-                *expr = syn::parse_quote!(unsafe { #ident.take() });
+                self.replace(expr, syn::parse_quote!(unsafe { #ident.take() }));
+            }
+            Some((ident, binding)) => {
+                self.bound_values.push((ident, binding));
+                self.visit_expr_mut(expr);
             }
             _ => self.visit_expr_mut(expr),
         }
@@ -246,14 +268,15 @@ impl Rewriter<'_> {
 impl VisitMut for Rewriter<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         if let Some(bound) = self.as_bound(expr) {
-            *expr = bound;
+            self.replace(expr, bound);
             return;
         }
         if let Some((ident, binding)) = self.pinned_binding(expr) {
             if self.bound.is_some() {
                 self.bound_bindings.push(binding);
             }
-            *expr = syn::parse2(self.place(&ident)).expect("a place expression");
+            let place = syn::parse2(self.place(&ident)).expect("a place expression");
+            self.replace(expr, place);
             return;
         }
         if let Expr::Assign(assign) = expr
@@ -261,9 +284,11 @@ impl VisitMut for Rewriter<'_> {
             && let Some(ident) = self.pinned(&assign.left)
         {
             self.operand(&mut assign.right);
-            let Expr::Assign(assign) = std::mem::replace(expr, Expr::PLACEHOLDER) else {
+            let Expr::Assign(mut assign) = std::mem::replace(expr, Expr::PLACEHOLDER) else {
                 unreachable!("matched just above")
             };
+            let left = std::mem::replace(&mut *assign.left, Expr::PLACEHOLDER);
+            self.replaced.push(left);
             // SAFETY: see `assign`.
             let mut call: syn::ExprMethodCall =
                 syn::parse_quote!(unsafe { #ident.assign() }.with(()));
@@ -282,14 +307,17 @@ impl VisitMut for Rewriter<'_> {
                 Expr::Async(block) => block.capture.is_some(),
                 _ => false,
             };
+            let mutated = mutated_names(expr);
+            let is_block = matches!(expr, Expr::Async(_));
             let outer = self.bound.replace(Vec::new());
             self.bound_by_move = by_move;
             self.bound_bindings.clear();
+            self.bound_values.clear();
             visit_mut::visit_expr_mut(self, expr);
             self.bound_by_move = false;
             let bound = std::mem::replace(&mut self.bound, outer).unwrap_or_default();
             if !bound.is_empty() {
-                let inner = std::mem::replace(expr, Expr::PLACEHOLDER);
+                let mut inner = std::mem::replace(expr, Expr::PLACEHOLDER);
                 let places = bound.iter().map(place_name);
                 *expr = if by_move {
                     self.moved.append(&mut self.bound_bindings);
@@ -301,10 +329,47 @@ impl VisitMut for Rewriter<'_> {
                         #inner
                     })
                 } else {
+                    // A local an `async` block uses by value, and never
+                    // assigns or lends mutably, is captured by value: rustc
+                    // moves it in when the block is made, unless it is
+                    // `Copy`, which it then borrows, and a copy taken now
+                    // reads the same, since nothing may change it while it
+                    // is lent. (A closure may be called again: one that
+                    // borrows a `Copy` local is `Fn`, so it borrows it here.)
+                    let values = std::mem::take(&mut self.bound_values);
+                    let (taken, lent): (Vec<&Ident>, Vec<&Ident>) =
+                        bound.iter().partition(|ident| {
+                            is_block
+                                && values.iter().any(|(name, _)| name == *ident)
+                                && !mutated.contains(ident)
+                        });
+                    for (ident, binding) in &values {
+                        if taken.contains(&ident) {
+                            self.moved.push(*binding);
+                        }
+                    }
+                    let taken_places: Vec<Ident> =
+                        taken.iter().map(|ident| place_name(ident)).collect();
+                    unwrap_derefs(&mut inner, &taken_places);
+                    if let Expr::Async(block) = &mut inner
+                        && !taken_places.is_empty()
+                    {
+                        self.captures = true;
+                        let unwrap: Vec<syn::Stmt> = taken_places
+                            .iter()
+                            .map(|place| syn::parse_quote!(let #place = #place.into_inner();))
+                            .collect();
+                        block.block.stmts.splice(0..0, unwrap);
+                    }
+                    let lent_places = lent.iter().map(|ident| place_name(ident));
                     syn::parse_quote!({
                         #(
+                            // SAFETY: see `take`; rustc checked the move in the native twin.
+                            let #taken_places = __Captured(unsafe { #taken.take() });
+                        )*
+                        #(
                             // SAFETY: see `place`.
-                            let #places = unsafe { #bound.place() };
+                            let #lent_places = unsafe { #lent.place() };
                         )*
                         #inner
                     })
@@ -636,6 +701,117 @@ fn pre_name(ident: &Ident, takes: bool) -> Ident {
     )
 }
 
+/// The locals `expr` assigns (or a part of), lends mutably, or names in a
+/// macro's arguments, where only the expansion knows what happens to them.
+fn mutated_names(expr: &Expr) -> Vec<Ident> {
+    struct Finder(Vec<Ident>);
+    impl Finder {
+        fn root(&mut self, place: &Expr) {
+            match place {
+                Expr::Path(path) => {
+                    if let Some(ident) = path.path.get_ident() {
+                        self.0.push(ident.clone());
+                    }
+                }
+                Expr::Field(e) => self.root(&e.base),
+                Expr::Index(e) => self.root(&e.expr),
+                Expr::Paren(e) => self.root(&e.expr),
+                _ => {}
+            }
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_assign(&mut self, e: &'ast syn::ExprAssign) {
+            self.root(&e.left);
+            syn::visit::visit_expr_assign(self, e);
+        }
+        fn visit_expr_binary(&mut self, e: &'ast syn::ExprBinary) {
+            if crate::syntax::is_compound_assignment(&e.op) {
+                self.root(&e.left);
+            }
+            syn::visit::visit_expr_binary(self, e);
+        }
+        fn visit_expr_reference(&mut self, e: &'ast syn::ExprReference) {
+            if e.mutability.is_some() {
+                self.root(&e.expr);
+            }
+            syn::visit::visit_expr_reference(self, e);
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            names(mac.tokens.clone(), &mut self.0);
+        }
+    }
+    let mut finder = Finder(Vec::new());
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.0
+}
+
+/// Every name in `tokens`, pushed to `out`.
+fn names(tokens: TokenStream, out: &mut Vec<Ident>) {
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(name) => out.push(name),
+            proc_macro2::TokenTree::Group(group) => names(group.stream(), out),
+            _ => {}
+        }
+    }
+}
+
+/// `(*place)` becomes `place` for the captured values among `places`.
+fn unwrap_derefs(expr: &mut Expr, places: &[Ident]) {
+    struct Unwrap<'a>(&'a [Ident]);
+    impl VisitMut for Unwrap<'_> {
+        fn visit_expr_mut(&mut self, expr: &mut Expr) {
+            if let Expr::Paren(paren) = expr
+                && let Expr::Unary(unary) = &*paren.expr
+                && matches!(unary.op, syn::UnOp::Deref(_))
+                && let Expr::Path(path) = &*unary.expr
+                && self.0.iter().any(|place| path.path.is_ident(place))
+            {
+                *expr = (*unary.expr).clone();
+                return;
+            }
+            visit_mut::visit_expr_mut(self, expr);
+        }
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            mac.tokens = unwrap_deref_tokens(mac.tokens.clone(), self.0);
+        }
+    }
+    if !places.is_empty() {
+        Unwrap(places).visit_expr_mut(expr);
+    }
+}
+
+/// [`unwrap_derefs`] in a macro's tokens: a group `(* place)` becomes `place`.
+fn unwrap_deref_tokens(tokens: TokenStream, places: &[Ident]) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            proc_macro2::TokenTree::Group(group) => {
+                let inner: Vec<proc_macro2::TokenTree> = group.stream().into_iter().collect();
+                if group.delimiter() == proc_macro2::Delimiter::Parenthesis
+                    && let [
+                        proc_macro2::TokenTree::Punct(star),
+                        proc_macro2::TokenTree::Ident(name),
+                    ] = &inner[..]
+                    && star.as_char() == '*'
+                    && places.contains(name)
+                {
+                    proc_macro2::TokenTree::Ident(name.clone())
+                } else {
+                    let mut rebuilt = proc_macro2::Group::new(
+                        group.delimiter(),
+                        unwrap_deref_tokens(group.stream(), places),
+                    );
+                    rebuilt.set_span(group.span());
+                    proc_macro2::TokenTree::Group(rebuilt)
+                }
+            }
+            other => other,
+        })
+        .collect()
+}
+
 /// The reference a closure that names pinned `ident` captures instead.
 fn place_name(ident: &Ident) -> Ident {
     quote::format_ident!(
@@ -750,6 +926,24 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
         return TokenStream::new();
     };
     let pins = &analysis.pins;
+    let captured = if pins.captures {
+        quote! {
+            /// A local an `async` block (not `move`) uses by value, taken out of its slot
+            /// when the block is made. The block takes this wrapper, which is never `Copy`,
+            /// so it owns the value as rustc's block owns what it moves in (a `Copy` local
+            /// rustc's block borrows instead, which reads the same: nothing may change it
+            /// while it is lent).
+            struct __Captured<T>(T);
+
+            impl<T> __Captured<T> {
+                fn into_inner(self) -> T {
+                    self.0
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     let fields: Vec<&Ident> = pins.slots.iter().map(|(_, slot, _)| slot).collect();
     let types: Vec<&Ident> = pins.slots.iter().map(|(b, ..)| names.ty(*b)).collect();
     let flags: Vec<TokenStream> = pins
@@ -1012,6 +1206,8 @@ pub(super) fn items(names: &Names, analysis: &Analysis, function: &str) -> Token
                 ::core::fmt::Debug::fmt(unsafe { self.place() }, f)
             }
         }
+
+        #captured
 
         /// The output of a future, never computed: the body's native twin is checked, not run.
         fn __native_check<O, F: ::core::future::Future<Output = O>>(_: F) -> O {
