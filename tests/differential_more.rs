@@ -941,6 +941,24 @@ mod regressions {
         }
         with ();
 
+        /// Fuzz seed 746: a destructuring `let` from a local that copies a
+        /// field out and leaves the rest (`..`) leaves the local whole, to
+        /// be dropped at the end of its scope.
+        async fn destructuring_let_from_a_local_leaves_the_rest(counted: Counted) -> usize {
+            let Counted { count, .. } = counted;
+            leaf("after", count).await
+        }
+        with (Counted { count: 4, name: Noisy::new("param") });
+
+        /// A destructuring `let` that binds every part moves the local out.
+        async fn destructuring_let_from_a_local_that_binds_every_part() -> usize {
+            let pair = (Noisy::new("a"), Noisy::new("b"));
+            let (a, b) = pair;
+            leaf("after", ()).await;
+            a.name().len() + b.name().len()
+        }
+        with ();
+
         /// A field copied out in straight-line code, then an await.
         async fn field_copied_before_an_await() -> usize {
             let counted = Counted { count: 3, name: Noisy::new("counted") };

@@ -157,6 +157,17 @@ mod extended_by_a_let {
             pinned.await + first
         }
         with (3);
+
+        /// Fuzz seed 717: a pattern that binds by reference extends the
+        /// initializer, an await's output here, to the end of the block:
+        /// the part bound by `_` lives across the next await too.
+        async fn ref_binding_extends_an_awaited_value() -> usize {
+            let (ref mut count, _) = leaf("pair", (1_usize, Noisy::new("ignored"))).await;
+            *count += 1;
+            leaf("after", ()).await;
+            *count
+        }
+        with ();
     }
 }
 
@@ -436,6 +447,29 @@ mod before_a_branch_that_awaits {
         }
         with (0), (2);
 
+        /// Fuzz seed 736: the argument is evaluated into a temporary of its
+        /// own only when something is in flight (a function is not), and
+        /// its temporaries still live to the end of the statement.
+        async fn temporaries_of_a_branching_argument_live_to_the_statement_end(n: u32) -> usize {
+            let got = logged(match n {
+                0 => leaf("zero", Some(3)).await,
+                _ => None,
+            }
+            .unwrap_or(Noisy::new("fallback").name().len()));
+            got + 1
+        }
+        with (0), (1);
+
+        /// The same beside a value in flight.
+        async fn temporaries_of_a_branching_argument_beside_a_value(n: u32) -> usize {
+            pick(n > 1, Noisy::new("first").name().len(), match n {
+                0 => leaf("zero", Some(3)).await,
+                _ => None,
+            }
+            .unwrap_or(Noisy::new("fallback").name().len()))
+        }
+        with (0), (2);
+
         /// `vec!` with an element that awaits in a branch.
         async fn vec_element_before_a_branch_that_awaits(flag: bool) -> usize {
             let items = vec![Noisy::new("a"), if flag { leaf("b", Noisy::new("b")).await } else { Noisy::new("c") }];
@@ -443,6 +477,12 @@ mod before_a_branch_that_awaits {
         }
         with (true), (false);
     }
+}
+
+/// `n`, logged.
+fn logged(n: usize) -> usize {
+    log(format!("logged {n}"));
+    n
 }
 
 /// One of two values, by `flag`, logging the choice.

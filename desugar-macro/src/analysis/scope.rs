@@ -560,7 +560,10 @@ impl Resolver {
                 Stmt::Local(local) => {
                     let mentioned = self.mentions.len();
                     if let Some(init) = &local.init {
-                        let use_ = if binds_by_value(&local.pat) {
+                        // A pattern that leaves a part (`..`, `_`) moves at
+                        // most the parts it binds: what is left is dropped
+                        // at the end of the scope, like a field read's rest.
+                        let use_ = if binds_by_value(&local.pat) && !leaves_a_part(&local.pat) {
                             Use::Value
                         } else {
                             Use::Place
@@ -1345,6 +1348,25 @@ fn binds_by_value(pat: &Pat) -> bool {
         Pat::Guard(g) => binds_by_value(&g.pat),
         Pat::Reference(_) => false,
         _ => true,
+    }
+}
+
+/// Whether a destructuring pattern leaves a part of the value unbound
+/// (`_`, `..`), which a `let` from a place leaves in the place.
+fn leaves_a_part(pat: &Pat) -> bool {
+    match pat {
+        Pat::Wild(_) | Pat::Rest(_) => true,
+        Pat::Ident(ident) => ident
+            .subpat
+            .as_ref()
+            .is_some_and(|(_, sub)| leaves_a_part(sub)),
+        Pat::Type(typed) => leaves_a_part(&typed.pat),
+        Pat::Tuple(tuple) => tuple.elems.iter().any(leaves_a_part),
+        Pat::TupleStruct(tuple) => tuple.elems.iter().any(leaves_a_part),
+        Pat::Slice(slice) => slice.elems.iter().any(leaves_a_part),
+        Pat::Struct(s) => s.rest.is_some() || s.fields.iter().any(|f| leaves_a_part(&f.pat)),
+        Pat::Paren(p) => leaves_a_part(&p.pat),
+        _ => false,
     }
 }
 

@@ -116,6 +116,11 @@ impl Normalizer {
             && init.diverge.is_none()
         {
             self.extending(&mut init.expr, &mut before);
+            // `let (ref mut x, _) = make();`: a pattern that binds by
+            // reference extends the initializer itself.
+            if binds_by_reference(&local.pat) && is_temporary(&init.expr) {
+                *init.expr = self.bind("ext", take(&mut init.expr), &mut before);
+            }
         }
         before
     }
@@ -253,14 +258,14 @@ impl Normalizer {
         match expr {
             Expr::Array(mut e) => {
                 e.elems = self
-                    .sequence(e.elems.into_iter().collect(), out, |_, _| false)
+                    .sequence(e.elems.into_iter().collect(), out, false, |_, _| false)
                     .into_iter()
                     .collect();
                 Expr::Array(e)
             }
             Expr::Tuple(mut e) => {
                 e.elems = self
-                    .sequence(e.elems.into_iter().collect(), out, |_, _| false)
+                    .sequence(e.elems.into_iter().collect(), out, false, |_, _| false)
                     .into_iter()
                     .collect();
                 Expr::Tuple(e)
@@ -269,7 +274,7 @@ impl Normalizer {
                 let mut operands = vec![*e.func];
                 operands.extend(e.args);
                 let mut operands = self
-                    .sequence(operands, out, |i, op| i == 0 && is_place(op))
+                    .sequence(operands, out, true, |i, op| i == 0 && is_place(op))
                     .into_iter();
                 *e.func = operands.next().expect("the callee");
                 e.args = operands.collect();
@@ -279,7 +284,7 @@ impl Normalizer {
                 let mut operands = vec![*e.receiver];
                 operands.extend(e.args);
                 let mut operands = self
-                    .sequence(operands, out, |i, op| i == 0 && is_place(op))
+                    .sequence(operands, out, false, |i, op| i == 0 && is_place(op))
                     .into_iter();
                 *e.receiver = operands.next().expect("the receiver");
                 e.args = operands.collect();
@@ -341,7 +346,9 @@ impl Normalizer {
                 if let Some(rest) = &mut e.rest {
                     operands.push(take(rest));
                 }
-                let mut operands = self.sequence(operands, out, |_, _| false).into_iter();
+                let mut operands = self
+                    .sequence(operands, out, false, |_, _| false)
+                    .into_iter();
                 for field in &mut e.fields {
                     field.expr = operands.next().expect("a field");
                 }
@@ -581,7 +588,7 @@ impl Normalizer {
         keep_first: bool,
     ) -> [Expr; 2] {
         let mut result = self
-            .sequence(vec![first, second], out, |i, op| {
+            .sequence(vec![first, second], out, false, |i, op| {
                 i == 0 && keep_first && is_place(op)
             })
             .into_iter();
@@ -597,6 +604,7 @@ impl Normalizer {
         &mut self,
         operands: Vec<Expr>,
         out: &mut Vec<Stmt>,
+        callee_first: bool,
         keep: impl Fn(usize, &Expr) -> bool,
     ) -> Vec<Expr> {
         // Where temporaries are kept, one is named (see `hoist`):
@@ -605,6 +613,13 @@ impl Normalizer {
         let last_await = operands
             .iter()
             .rposition(|op| awaits(op) || (keeping && keeps_temporary(op)));
+        // The values evaluated and not yet used: not a call's callee (a
+        // function, or a closure it borrows), nor a constant.
+        let in_flight: Vec<bool> = operands
+            .iter()
+            .enumerate()
+            .map(|(i, op)| !(is_constant(op) || (i == 0 && callee_first)))
+            .collect();
         let mut result = Vec::with_capacity(operands.len());
         for (i, operand) in operands.into_iter().enumerate() {
             let before_await = last_await.is_some_and(|last| i < last);
@@ -614,8 +629,12 @@ impl Normalizer {
             // the arm cannot resume, so it is evaluated into a temporary
             // first and the expression runs after it, as in rustc, whose
             // frame keeps the values it has already evaluated.
-            let branch_before = i > 0 && last_await == Some(i) && awaits_in_a_branch(&operand);
-            let operand = self.expr_keeping(keeping || before_await, operand, out);
+            let branch_before = last_await == Some(i)
+                && in_flight[..i].iter().any(|&in_flight| in_flight)
+                && awaits_in_a_branch(&operand);
+            // Its temporaries still live to the end of the statement, as
+            // named locals of the unit.
+            let operand = self.expr_keeping(keeping || before_await || branch_before, operand, out);
             if (before_await && !is_pure(&operand) && !keep(i, &operand)) || branch_before {
                 result.push(self.hoist(operand, out));
             } else {
@@ -1162,6 +1181,28 @@ fn is_pin_macro(mac: &syn::Macro) -> bool {
 
 /// A value that `&` makes a temporary of, in rustc's terms: not a place,
 /// and not a constant rustc would promote to a `'static` (`&5`, `&[1, 2]`).
+/// Whether a `let` pattern is *extending*: it binds by reference (`ref x`,
+/// `ref mut x`), or a struct, tuple or slice pattern with such a part.
+fn binds_by_reference(pat: &syn::Pat) -> bool {
+    use syn::Pat;
+    match pat {
+        Pat::Ident(ident) => {
+            ident.by_ref.is_some()
+                || ident
+                    .subpat
+                    .as_ref()
+                    .is_some_and(|(_, sub)| binds_by_reference(sub))
+        }
+        Pat::Type(typed) => binds_by_reference(&typed.pat),
+        Pat::Tuple(tuple) => tuple.elems.iter().any(binds_by_reference),
+        Pat::TupleStruct(tuple) => tuple.elems.iter().any(binds_by_reference),
+        Pat::Slice(slice) => slice.elems.iter().any(binds_by_reference),
+        Pat::Struct(s) => s.fields.iter().any(|f| binds_by_reference(&f.pat)),
+        Pat::Paren(p) => binds_by_reference(&p.pat),
+        _ => false,
+    }
+}
+
 fn is_temporary(expr: &Expr) -> bool {
     !is_place_expression(expr) && !is_constant(expr)
 }
