@@ -654,6 +654,22 @@ mod captured_by_use {
         }
         with (true, false);
 
+        /// Fuzz seed 24: a `Copy` local the block both copies and lends in
+        /// its output stays borrowed, not copied in: the output borrows the
+        /// local itself.
+        async fn async_block_copies_and_lends_a_local(n: u32) -> u32 {
+            let base = n + 1;
+            let lent: &u32 = async {
+                let copied = base * 2;
+                leaf("lent", &base).await;
+                log(format!("copied {copied}"));
+                &base
+            }
+            .await;
+            *lent + leaf("after", 1).await
+        }
+        with (2);
+
         /// A block that is made and dropped without being polled still owns
         /// what it moved in: the local is dropped with the block.
         async fn unpolled_async_block_drops_what_it_moved(flag: bool) -> u32 {

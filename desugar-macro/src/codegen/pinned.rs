@@ -77,6 +77,7 @@ pub(crate) fn rewrite(body: &mut syn::Block, pins: &mut Pins, function: &Ident) 
             bound_bindings: Vec::new(),
             bound_values: Vec::new(),
             captures: false,
+            bound_places: Vec::new(),
             replaced: Vec::new(),
             moved: Vec::new(),
             patterns,
@@ -103,6 +104,8 @@ struct Rewriter<'p> {
     bound_bindings: Vec<BindingId>,
     /// Of the names in `bound`, those the closure or block uses by value.
     bound_values: Vec<(Ident, BindingId)>,
+    /// Of the names in `bound`, those it uses in place (borrows, reads).
+    bound_places: Vec<Ident>,
     /// Whether an `async` block took one of them (see `__Captured`).
     captures: bool,
     /// The names replaced so far, kept alive until the rewrite ends: names
@@ -257,8 +260,10 @@ impl Rewriter<'_> {
                 self.replace(expr, syn::parse_quote!(unsafe { #ident.take() }));
             }
             Some((ident, binding)) => {
-                self.bound_values.push((ident, binding));
-                self.visit_expr_mut(expr);
+                self.bound_values.push((ident.clone(), binding));
+                self.bound_bindings.push(binding);
+                let place = syn::parse2(self.place(&ident)).expect("a place expression");
+                self.replace(expr, place);
             }
             _ => self.visit_expr_mut(expr),
         }
@@ -274,6 +279,7 @@ impl VisitMut for Rewriter<'_> {
         if let Some((ident, binding)) = self.pinned_binding(expr) {
             if self.bound.is_some() {
                 self.bound_bindings.push(binding);
+                self.bound_places.push(ident.clone());
             }
             let place = syn::parse2(self.place(&ident)).expect("a place expression");
             self.replace(expr, place);
@@ -313,6 +319,7 @@ impl VisitMut for Rewriter<'_> {
             self.bound_by_move = by_move;
             self.bound_bindings.clear();
             self.bound_values.clear();
+            self.bound_places.clear();
             visit_mut::visit_expr_mut(self, expr);
             self.bound_by_move = false;
             let bound = std::mem::replace(&mut self.bound, outer).unwrap_or_default();
@@ -329,18 +336,20 @@ impl VisitMut for Rewriter<'_> {
                         #inner
                     })
                 } else {
-                    // A local an `async` block uses by value, and never
-                    // assigns or lends mutably, is captured by value: rustc
-                    // moves it in when the block is made, unless it is
-                    // `Copy`, which it then borrows, and a copy taken now
-                    // reads the same, since nothing may change it while it
-                    // is lent. (A closure may be called again: one that
+                    // A local an `async` block only uses by value (never
+                    // borrows, assigns or names in a macro) is captured by
+                    // value: rustc moves it in when the block is made,
+                    // unless it is `Copy`, which it then borrows, and a copy
+                    // taken now reads the same, since nothing may change it
+                    // while it is lent and no borrow of it leaves the block. (A closure may be called again: one that
                     // borrows a `Copy` local is `Fn`, so it borrows it here.)
                     let values = std::mem::take(&mut self.bound_values);
+                    let places = std::mem::take(&mut self.bound_places);
                     let (taken, lent): (Vec<&Ident>, Vec<&Ident>) =
                         bound.iter().partition(|ident| {
                             is_block
                                 && values.iter().any(|(name, _)| name == *ident)
+                                && !places.contains(ident)
                                 && !mutated.contains(ident)
                         });
                     for (ident, binding) in &values {
