@@ -959,6 +959,14 @@ mod regressions {
         }
         with ();
 
+        /// Fuzz seed 60: the same for a field read in a macro's arguments.
+        async fn field_copied_in_a_macro_argument(counted: Counted) -> usize {
+            let items = leaf("items", vec![counted.count, 1]).await;
+            let after = Noisy::new("after");
+            items.len() + after.name().len()
+        }
+        with (Counted { count: 5, name: Noisy::new("param") });
+
         /// A field copied out in straight-line code, then an await.
         async fn field_copied_before_an_await() -> usize {
             let counted = Counted { count: 3, name: Noisy::new("counted") };

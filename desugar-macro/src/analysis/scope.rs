@@ -1076,6 +1076,13 @@ impl Resolver {
                         && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == '.' || p.as_char() == ':');
                     let before_path = matches!(tokens.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!' || p.as_char() == ':' && p.spacing() == proc_macro2::Spacing::Joint);
                     if !after_dot && !before_path {
+                        // `x.field` reads a field: it moves at most that
+                        // field, so the rest of `x` stays (see `Expr::Field`).
+                        let use_ = if is_field_read(&tokens[i + 1..]) {
+                            Use::Place
+                        } else {
+                            use_
+                        };
                         self.mention_at(&ident.to_string(), use_, None);
                         if let Some(m) = self.mentions.last_mut()
                             && m.position == self.position
@@ -1092,6 +1099,21 @@ impl Resolver {
                 TokenTree::Punct(_) => {}
             }
         }
+    }
+}
+
+/// Whether the tokens after a name read a field of it: `.field` or `.0`,
+/// not `.method(..)` nor `.await`.
+fn is_field_read(after: &[TokenTree]) -> bool {
+    match after {
+        [TokenTree::Punct(dot), TokenTree::Literal(_), ..] => dot.as_char() == '.',
+        [TokenTree::Punct(dot), TokenTree::Ident(name), rest @ ..] => {
+            dot.as_char() == '.'
+                && name != "await"
+                && !matches!(rest.first(), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis)
+                && !matches!(rest.first(), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+        }
+        _ => false,
     }
 }
 
