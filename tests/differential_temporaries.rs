@@ -309,6 +309,22 @@ mod held_by_the_statement {
             cell.borrow().to_vec().len() + check_borrowed(&cell, 1).await
         }
         with (vec![1, 2]);
+
+        /// Fuzz seed 960: an `if let` scrutinee's temporaries (the `RefCell`
+        /// guard, a `Noisy`) live through the `then` branch, across its
+        /// await (so the future is not `Send`), and are dropped before `else`.
+        async fn if_let_scrutinee_temporaries_live_through_the_then_branch(flag: bool) -> usize {
+            let cell = RefCell::new(vec![1_u32]);
+            if let Some(n) = Some(cell.borrow().len() + Noisy::new("temporary").name().len()).filter(|_| flag) {
+                leaf("then", n).await;
+                log(format!("then: borrowed {}", cell.try_borrow_mut().is_err()));
+                n
+            } else {
+                log(format!("else: borrowed {}", cell.try_borrow_mut().is_err()));
+                leaf("else", 0).await
+            }
+        }
+        with (true), (false);
     }
 }
 

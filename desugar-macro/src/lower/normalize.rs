@@ -431,39 +431,51 @@ impl Normalizer {
                 Expr::Break(e)
             }
             Expr::If(mut e) => {
-                // A condition drops its temporaries where it ends (a `let`
-                // chain's scrutinees live through the `then` branch).
-                *e.cond = if has_let(&e.cond) {
-                    self.expr_keeping(false, *e.cond, out)
-                } else {
-                    self.unit(*e.cond)
-                };
                 let branches_await = block_contains_await(&e.then_branch)
                     || e.else_branch
                         .as_ref()
                         .is_some_and(|(_, branch)| contains_await(branch));
+                // An `if let` whose branches await keeps its scrutinee's
+                // temporaries (a `RefCell` guard in `Some(c.borrow().len())`)
+                // through the `then` branch, across its awaits: they are named.
+                let mut kept = Vec::new();
+                // A condition drops its temporaries where it ends (a `let`
+                // chain's scrutinees live through the `then` branch).
+                *e.cond = if matches!(&*e.cond, Expr::Let(_)) && branches_await {
+                    self.expr_keeping(true, *e.cond, &mut kept)
+                } else if has_let(&e.cond) {
+                    self.expr_keeping(false, *e.cond, out)
+                } else {
+                    self.unit(*e.cond)
+                };
                 if let Expr::Let(condition) = &mut *e.cond
                     && branches_await
-                    && !is_place(&condition.expr)
+                    && (!is_place(&condition.expr) || !kept.is_empty())
                 {
                     // As for `match`: the scrutinee lives through the `then`
-                    // branch; since edition 2024 it is dropped before `else`.
+                    // branch; since edition 2024 it is dropped before `else`,
+                    // then its temporaries, the last made first.
                     let (stmt, name) = self.scrutinee(take(&mut condition.expr));
                     *condition.expr = name;
+                    kept.push(stmt);
                     if let Some((_, branch)) = &mut e.else_branch {
-                        let Stmt::Local(local) = &stmt else {
-                            unreachable!("a `let`")
-                        };
-                        let hoisted = &local.pat;
+                        let hoisted = kept.iter().rev().filter_map(|stmt| match stmt {
+                            Stmt::Local(syn::Local {
+                                pat: syn::Pat::Ident(binding),
+                                ..
+                            }) => Some(&binding.ident),
+                            _ => None,
+                        });
                         let otherwise = take(branch);
                         **branch = syn::parse_quote!({
-                            ::core::mem::drop(#hoisted);
+                            #( ::core::mem::drop(#hoisted); )*
                             #otherwise
                         });
                     }
                     let rest = self.expr(Expr::If(e), out);
-                    return wrap(vec![stmt], rest);
+                    return wrap(kept, rest);
                 }
+                out.append(&mut kept);
                 e.then_branch = self.block(e.then_branch);
                 if let Some((_, branch)) = &mut e.else_branch {
                     **branch = self.unit(take(branch));
