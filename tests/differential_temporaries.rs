@@ -325,6 +325,17 @@ mod held_by_the_statement {
             }
         }
         with (true), (false);
+
+        /// Fuzz seed 853: a `for` loop's iterator keeps its temporaries to
+        /// the end of the loop, inside a `vec!` too.
+        async fn for_iterator_vec_element_temporary_lives_through_the_loop() -> usize {
+            let mut total = 0;
+            for n in vec![Noisy::new("element temporary").name().len(); 2] {
+                total += leaf("n", n).await;
+            }
+            total
+        }
+        with ();
     }
 }
 

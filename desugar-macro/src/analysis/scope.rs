@@ -1078,12 +1078,26 @@ impl Resolver {
                     if !after_dot && !before_path {
                         // `x.field` reads a field: it moves at most that
                         // field, so the rest of `x` stays (see `Expr::Field`).
+                        // `x.method(..)`: by `std`'s naming, as in code.
+                        let method = called_method(&tokens[i + 1..]);
                         let use_ = if is_field_read(&tokens[i + 1..]) {
                             Use::Place
+                        } else if let Some(method) = &method
+                            && !consumes_receiver(method)
+                        {
+                            Use::Lend
                         } else {
                             use_
                         };
                         self.mention_at(&ident.to_string(), use_, None);
+                        if let Some(method) = &method
+                            && !keeps_receiver(method)
+                            && let Some(m) = self.mentions.last_mut()
+                            && m.position == self.position
+                        {
+                            // Of unknown mode: only the type tells.
+                            m.ambiguous = true;
+                        }
                         if let Some(m) = self.mentions.last_mut()
                             && m.position == self.position
                         {
@@ -1099,6 +1113,21 @@ impl Resolver {
                 TokenTree::Punct(_) => {}
             }
         }
+    }
+}
+
+/// The method called on a name, if the tokens after it are `.method(..)`.
+fn called_method(after: &[TokenTree]) -> Option<Ident> {
+    match after {
+        [
+            TokenTree::Punct(dot),
+            TokenTree::Ident(name),
+            TokenTree::Group(args),
+            ..,
+        ] if dot.as_char() == '.' && args.delimiter() == proc_macro2::Delimiter::Parenthesis => {
+            Some(name.clone())
+        }
+        _ => None,
     }
 }
 

@@ -806,10 +806,16 @@ impl Normalizer {
     /// Any other macro with an `.await` among its tokens is refused, rather
     /// than passed through unlowered.
     fn macro_arguments(&mut self, mac: &mut syn::Macro, out: &mut Vec<Stmt>) {
-        if find_await_token(mac.tokens.clone()).is_none() && !has_exit_token(mac.tokens.clone()) {
+        let name = macro_name(mac);
+        // `vec![make().get(); n]` before an `.await` of its unit: the
+        // temporaries of its elements are the statement's, kept like any.
+        let keeps = self.keeping && name == "vec";
+        if find_await_token(mac.tokens.clone()).is_none()
+            && !has_exit_token(mac.tokens.clone())
+            && !keeps
+        {
             return;
         }
-        let name = macro_name(mac);
         let parsed: Option<Vec<Expr>> = match name.as_str() {
             "print" | "println" | "eprint" | "eprintln" | "format" | "panic" | "unreachable"
             | "todo" | "unimplemented" | "write" | "writeln" | "assert" | "assert_eq"
@@ -841,6 +847,18 @@ impl Normalizer {
         // `.await`s inside closures or `async` blocks in the arguments are
         // theirs; `?` and `return` leave the function, so they are lowered too.
         let Some(last_await) = args.iter().rposition(|arg| awaits(arg) || exits(arg)) else {
+            if keeps {
+                for arg in &mut args {
+                    *arg = self.expr_keeping(true, take(arg), out);
+                }
+                mac.tokens = if repeat && let [element, count] = &args[..] {
+                    quote::quote!(#element; #count)
+                } else {
+                    let tokens: syn::punctuated::Punctuated<Expr, syn::Token![,]> =
+                        args.into_iter().collect();
+                    quote::ToTokens::to_token_stream(&tokens)
+                };
+            }
             return;
         };
         for (i, arg) in args.iter_mut().enumerate().take(last_await + 1) {
