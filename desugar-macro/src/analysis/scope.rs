@@ -1078,26 +1078,19 @@ impl Resolver {
                     if !after_dot && !before_path {
                         // `x.field` reads a field: it moves at most that
                         // field, so the rest of `x` stays (see `Expr::Field`).
-                        // `x.method(..)`: by `std`'s naming, as in code.
-                        let method = called_method(&tokens[i + 1..]);
+                        // `x.len()`: a method that by `std`'s naming
+                        // borrows its receiver lends it, as in code; one of
+                        // unknown mode may move it, as any other mention.
+                        let lends = called_method(&tokens[i + 1..])
+                            .is_some_and(|method| keeps_receiver(&method));
                         let use_ = if is_field_read(&tokens[i + 1..]) {
                             Use::Place
-                        } else if let Some(method) = &method
-                            && !consumes_receiver(method)
-                        {
+                        } else if lends {
                             Use::Lend
                         } else {
                             use_
                         };
                         self.mention_at(&ident.to_string(), use_, None);
-                        if let Some(method) = &method
-                            && !keeps_receiver(method)
-                            && let Some(m) = self.mentions.last_mut()
-                            && m.position == self.position
-                        {
-                            // Of unknown mode: only the type tells.
-                            m.ambiguous = true;
-                        }
                         if let Some(m) = self.mentions.last_mut()
                             && m.position == self.position
                         {

@@ -438,10 +438,13 @@ impl Normalizer {
                 // An `if let` whose branches await keeps its scrutinee's
                 // temporaries (a `RefCell` guard in `Some(c.borrow().len())`)
                 // through the `then` branch, across its awaits: they are named.
+                // (Not when the scrutinee awaits: what it hoists then may be
+                // moved into it, and could not be dropped before `else`.)
                 let mut kept = Vec::new();
                 // A condition drops its temporaries where it ends (a `let`
                 // chain's scrutinees live through the `then` branch).
-                *e.cond = if matches!(&*e.cond, Expr::Let(_)) && branches_await {
+                *e.cond = if matches!(&*e.cond, Expr::Let(_)) && branches_await && !awaits(&e.cond)
+                {
                     self.expr_keeping(true, *e.cond, &mut kept)
                 } else if has_let(&e.cond) {
                     self.expr_keeping(false, *e.cond, out)
