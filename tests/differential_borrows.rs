@@ -670,6 +670,24 @@ mod captured_by_use {
         }
         with (2);
 
+        /// Fuzz seed 1117: a `let` inside the awaited block shadows the
+        /// local the block borrows; the shadowing local is the block's own.
+        async fn awaited_block_shadows_a_borrowed_local(first: &u32, items: Vec<u32>) -> u32 {
+            let got: u32 = async {
+                let first = { *first };
+                let inner: u32 = async move {
+                    log(format!("len {}", items.len()));
+                    first
+                }
+                .await;
+                let doubled = |first: u32| first * 2;
+                doubled(inner)
+            }
+            .await;
+            got + *first
+        }
+        with (&3, vec![3, 4]);
+
         /// A block that is made and dropped without being polled still owns
         /// what it moved in: the local is dropped with the block.
         async fn unpolled_async_block_drops_what_it_moved(flag: bool) -> u32 {

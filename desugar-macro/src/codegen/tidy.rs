@@ -63,6 +63,56 @@ impl VisitMut for InPlace<'_> {
         let tokens = std::mem::take(&mut mac.tokens);
         mac.tokens = names_in_tokens(tokens, self.0, &mut |ident| quote::quote!((*#ident)));
     }
+
+    /// A `let` in the block that binds one of the names shadows it for the
+    /// rest of the block: that name is a local of its own there.
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let mut names = self.0.to_vec();
+        for stmt in &mut block.stmts {
+            let mut inner = InPlace(&names);
+            match stmt {
+                syn::Stmt::Local(local) => {
+                    if let Some(init) = &mut local.init {
+                        inner.visit_expr_mut(&mut init.expr);
+                        if let Some((_, diverge)) = &mut init.diverge {
+                            inner.visit_expr_mut(diverge);
+                        }
+                    }
+                    let mut bound = Vec::new();
+                    pattern_names(&local.pat, &mut bound);
+                    names.retain(|name| !bound.contains(name));
+                }
+                other => inner.visit_stmt_mut(other),
+            }
+        }
+    }
+
+    /// A closure's parameters shadow the names in its body.
+    fn visit_expr_closure_mut(&mut self, closure: &mut syn::ExprClosure) {
+        let mut bound = Vec::new();
+        for input in &closure.inputs {
+            pattern_names(input, &mut bound);
+        }
+        let names: Vec<Ident> = self
+            .0
+            .iter()
+            .filter(|name| !bound.contains(name))
+            .cloned()
+            .collect();
+        InPlace(&names).visit_expr_mut(&mut closure.body);
+    }
+}
+
+/// The names a pattern binds, pushed to `out`.
+fn pattern_names(pat: &syn::Pat, out: &mut Vec<Ident>) {
+    struct Names<'a>(&'a mut Vec<Ident>);
+    impl<'ast> syn::visit::Visit<'ast> for Names<'_> {
+        fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+            self.0.push(pat.ident.clone());
+            syn::visit::visit_pat_ident(self, pat);
+        }
+    }
+    syn::visit::Visit::visit_pat(&mut Names(out), pat);
 }
 
 /// A macro's tokens with each of `names` that is used as a value written
