@@ -116,3 +116,27 @@ pub(crate) fn macro_name(mac: &syn::Macro) -> String {
         .map(|segment| segment.ident.to_string())
         .unwrap_or_default()
 }
+
+/// Whether `test` holds for `pat` or for a pattern in it: the parts of a
+/// tuple, struct, tuple struct or slice pattern, the alternatives of a `|`,
+/// the subpattern of `x @ ..`, under a type or parentheses (not behind a
+/// `&`, whose parts the pattern does not own). `test` answers for a node,
+/// or says `None` to look into its parts.
+pub(crate) fn any_part(pat: &syn::Pat, test: &dyn Fn(&syn::Pat) -> Option<bool>) -> bool {
+    use syn::Pat;
+    if let Some(answer) = test(pat) {
+        return answer;
+    }
+    let part = |part: &Pat| any_part(part, test);
+    match pat {
+        Pat::Ident(ident) => ident.subpat.as_ref().is_some_and(|(_, sub)| part(sub)),
+        Pat::Type(typed) => part(&typed.pat),
+        Pat::Paren(paren) => part(&paren.pat),
+        Pat::Tuple(tuple) => tuple.elems.iter().any(part),
+        Pat::TupleStruct(tuple) => tuple.elems.iter().any(part),
+        Pat::Slice(slice) => slice.elems.iter().any(part),
+        Pat::Or(or) => or.cases.iter().any(part),
+        Pat::Struct(s) => s.fields.iter().any(|field| part(&field.pat)),
+        _ => false,
+    }
+}

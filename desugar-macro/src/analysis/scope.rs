@@ -26,7 +26,7 @@ use super::{Binding, BindingId, Param, PointKind};
 use crate::lower::{
     await_index, branch_index, construct_attrs, contains_await, join_index, loop_index,
 };
-use crate::syntax::macro_name;
+use crate::syntax::{any_part, macro_name};
 
 /// Where a binding lives, which is where the resumed code re-declares it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -1081,14 +1081,10 @@ impl Resolver {
                         // `x.len()`: a method that by `std`'s naming
                         // borrows its receiver lends it, as in code; one of
                         // unknown mode may move it, as any other mention.
-                        let lends = called_method(&tokens[i + 1..])
-                            .is_some_and(|method| keeps_receiver(&method));
-                        let use_ = if is_field_read(&tokens[i + 1..]) {
-                            Use::Place
-                        } else if lends {
-                            Use::Lend
-                        } else {
-                            use_
+                        let use_ = match after_name(&tokens[i + 1..]) {
+                            AfterName::Field => Use::Place,
+                            AfterName::Method(method) if keeps_receiver(method) => Use::Lend,
+                            _ => use_,
                         };
                         self.mention_at(&ident.to_string(), use_, None);
                         if let Some(m) = self.mentions.last_mut()
@@ -1109,33 +1105,33 @@ impl Resolver {
     }
 }
 
-/// The method called on a name, if the tokens after it are `.method(..)`.
-fn called_method(after: &[TokenTree]) -> Option<Ident> {
-    match after {
-        [
-            TokenTree::Punct(dot),
-            TokenTree::Ident(name),
-            TokenTree::Group(args),
-            ..,
-        ] if dot.as_char() == '.' && args.delimiter() == proc_macro2::Delimiter::Parenthesis => {
-            Some(name.clone())
-        }
-        _ => None,
-    }
+/// What the tokens after a name in a macro do with it.
+enum AfterName<'a> {
+    /// `.field`, `.0`: read a field.
+    Field,
+    /// `.method(..)`: call a method.
+    Method(&'a Ident),
+    /// Anything else (`.await` included).
+    Other,
 }
 
-/// Whether the tokens after a name read a field of it: `.field` or `.0`,
-/// not `.method(..)` nor `.await`.
-fn is_field_read(after: &[TokenTree]) -> bool {
-    match after {
-        [TokenTree::Punct(dot), TokenTree::Literal(_), ..] => dot.as_char() == '.',
-        [TokenTree::Punct(dot), TokenTree::Ident(name), rest @ ..] => {
-            dot.as_char() == '.'
-                && name != "await"
-                && !matches!(rest.first(), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis)
-                && !matches!(rest.first(), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+fn after_name(after: &[TokenTree]) -> AfterName<'_> {
+    let (Some(TokenTree::Punct(dot)), Some(next)) = (after.first(), after.get(1)) else {
+        return AfterName::Other;
+    };
+    if dot.as_char() != '.' {
+        return AfterName::Other;
+    }
+    match (next, after.get(2)) {
+        (TokenTree::Literal(_), _) => AfterName::Field,
+        (TokenTree::Ident(name), Some(TokenTree::Group(args)))
+            if args.delimiter() == proc_macro2::Delimiter::Parenthesis =>
+        {
+            AfterName::Method(name)
         }
-        _ => false,
+        (TokenTree::Ident(_), Some(TokenTree::Punct(p))) if p.as_char() == ':' => AfterName::Other,
+        (TokenTree::Ident(name), _) if name != "await" => AfterName::Field,
+        _ => AfterName::Other,
     }
 }
 
@@ -1373,45 +1369,37 @@ fn is_named_scrutinee(expr: &Expr) -> bool {
 
 /// Whether a pattern moves what it matches: it binds a name by value.
 fn binds_by_value(pat: &Pat) -> bool {
-    match pat {
+    any_part(pat, &|part| match part {
         Pat::Ident(ident) => {
-            (ident.by_ref.is_none() && is_binding_name(&ident.ident))
-                || ident
-                    .subpat
-                    .as_ref()
-                    .is_some_and(|(_, sub)| binds_by_value(sub))
+            (ident.by_ref.is_none() && is_binding_name(&ident.ident)).then_some(true)
         }
-        Pat::Wild(_) | Pat::Lit(_) | Pat::Range(_) | Pat::Path(_) | Pat::Rest(_) => false,
-        Pat::Type(typed) => binds_by_value(&typed.pat),
-        Pat::Tuple(tuple) => tuple.elems.iter().any(binds_by_value),
-        Pat::TupleStruct(tuple) => tuple.elems.iter().any(binds_by_value),
-        Pat::Slice(slice) => slice.elems.iter().any(binds_by_value),
-        Pat::Struct(s) => s.fields.iter().any(|f| binds_by_value(&f.pat)),
-        Pat::Or(or) => or.cases.iter().any(binds_by_value),
-        Pat::Paren(p) => binds_by_value(&p.pat),
-        Pat::Guard(g) => binds_by_value(&g.pat),
-        Pat::Reference(_) => false,
-        _ => true,
-    }
+        Pat::Guard(guarded) => Some(binds_by_value(&guarded.pat)),
+        Pat::Wild(_)
+        | Pat::Lit(_)
+        | Pat::Range(_)
+        | Pat::Path(_)
+        | Pat::Rest(_)
+        | Pat::Reference(_) => Some(false),
+        Pat::Type(_)
+        | Pat::Paren(_)
+        | Pat::Tuple(_)
+        | Pat::TupleStruct(_)
+        | Pat::Slice(_)
+        | Pat::Or(_)
+        | Pat::Struct(_) => None,
+        // What the syntax does not show (a macro) may bind anything.
+        _ => Some(true),
+    })
 }
 
 /// Whether a destructuring pattern leaves a part of the value unbound
 /// (`_`, `..`), which a `let` from a place leaves in the place.
 fn leaves_a_part(pat: &Pat) -> bool {
-    match pat {
-        Pat::Wild(_) | Pat::Rest(_) => true,
-        Pat::Ident(ident) => ident
-            .subpat
-            .as_ref()
-            .is_some_and(|(_, sub)| leaves_a_part(sub)),
-        Pat::Type(typed) => leaves_a_part(&typed.pat),
-        Pat::Tuple(tuple) => tuple.elems.iter().any(leaves_a_part),
-        Pat::TupleStruct(tuple) => tuple.elems.iter().any(leaves_a_part),
-        Pat::Slice(slice) => slice.elems.iter().any(leaves_a_part),
-        Pat::Struct(s) => s.rest.is_some() || s.fields.iter().any(|f| leaves_a_part(&f.pat)),
-        Pat::Paren(p) => leaves_a_part(&p.pat),
-        _ => false,
-    }
+    any_part(pat, &|part| match part {
+        Pat::Wild(_) | Pat::Rest(_) => Some(true),
+        Pat::Struct(s) if s.rest.is_some() => Some(true),
+        _ => None,
+    })
 }
 
 /// A value with no drop glue, seen from its initializer.

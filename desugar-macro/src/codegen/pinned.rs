@@ -341,8 +341,9 @@ impl VisitMut for Rewriter<'_> {
                     // value: rustc moves it in when the block is made,
                     // unless it is `Copy`, which it then borrows, and a copy
                     // taken now reads the same, since nothing may change it
-                    // while it is lent and no borrow of it leaves the block. (A closure may be called again: one that
-                    // borrows a `Copy` local is `Fn`, so it borrows it here.)
+                    // while it is lent and no borrow of it leaves the block.
+                    // (A closure may be called again: one that borrows a
+                    // `Copy` local is `Fn`, so it borrows it here.)
                     let values = std::mem::take(&mut self.bound_values);
                     let places = std::mem::take(&mut self.bound_places);
                     let (taken, lent): (Vec<&Ident>, Vec<&Ident>) =
@@ -782,43 +783,11 @@ fn unwrap_derefs(expr: &mut Expr, places: &[Ident]) {
             }
             visit_mut::visit_expr_mut(self, expr);
         }
-        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
-            mac.tokens = unwrap_deref_tokens(mac.tokens.clone(), self.0);
-        }
+        // No macro: a local named in one is never captured by value.
     }
     if !places.is_empty() {
         Unwrap(places).visit_expr_mut(expr);
     }
-}
-
-/// [`unwrap_derefs`] in a macro's tokens: a group `(* place)` becomes `place`.
-fn unwrap_deref_tokens(tokens: TokenStream, places: &[Ident]) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|token| match token {
-            proc_macro2::TokenTree::Group(group) => {
-                let inner: Vec<proc_macro2::TokenTree> = group.stream().into_iter().collect();
-                if group.delimiter() == proc_macro2::Delimiter::Parenthesis
-                    && let [
-                        proc_macro2::TokenTree::Punct(star),
-                        proc_macro2::TokenTree::Ident(name),
-                    ] = &inner[..]
-                    && star.as_char() == '*'
-                    && places.contains(name)
-                {
-                    proc_macro2::TokenTree::Ident(name.clone())
-                } else {
-                    let mut rebuilt = proc_macro2::Group::new(
-                        group.delimiter(),
-                        unwrap_deref_tokens(group.stream(), places),
-                    );
-                    rebuilt.set_span(group.span());
-                    proc_macro2::TokenTree::Group(rebuilt)
-                }
-            }
-            other => other,
-        })
-        .collect()
 }
 
 /// The reference a closure that names pinned `ident` captures instead.

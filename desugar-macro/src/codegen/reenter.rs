@@ -95,7 +95,8 @@ impl Emitter<'_> {
                     if !binds_whole(&local.pat) {
                         // `let Acc { n, .. } = x.await;` binds from a
                         // temporary, dropped at the end of the `let`.
-                        *resumed_init.expr = as_value(take_expr(&mut resumed_init.expr));
+                        let output = std::mem::replace(&mut *resumed_init.expr, Expr::PLACEHOLDER);
+                        *resumed_init.expr = as_value(output);
                     }
                     if let Some((_, diverge)) = &mut resumed_init.diverge {
                         self.visit_expr_mut(diverge);
@@ -409,10 +410,6 @@ fn binds_whole(pat: &syn::Pat) -> bool {
         syn::Pat::Type(typed) => binds_whole(&typed.pat),
         _ => false,
     }
-}
-
-fn take_expr(expr: &mut Expr) -> Expr {
-    std::mem::replace(expr, Expr::Verbatim(proc_macro2::TokenStream::new()))
 }
 
 /// Which operand of `expr` is used as a place (borrowed in place).

@@ -44,7 +44,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Block, Expr, ExprBlock, Ident, Stmt};
 
 use super::visit::{block_contains_await, contains_await, find_await_token, stmt_contains_await};
-use crate::syntax::{is_compound_assignment, is_lazy, macro_name};
+use crate::syntax::{any_part, is_compound_assignment, is_lazy, macro_name};
 
 /// Normalizes a function body; see the module docs.
 pub(super) fn normalize(body: Block) -> syn::Result<Block> {
@@ -478,7 +478,6 @@ impl Normalizer {
                     let rest = self.expr(Expr::If(e), out);
                     return wrap(kept, rest);
                 }
-                out.append(&mut kept);
                 e.then_branch = self.block(e.then_branch);
                 if let Some((_, branch)) = &mut e.else_branch {
                     **branch = self.unit(take(branch));
@@ -628,13 +627,13 @@ impl Normalizer {
         let last_await = operands
             .iter()
             .rposition(|op| awaits(op) || (keeping && keeps_temporary(op)));
-        // The values evaluated and not yet used: not a call's callee (a
-        // function, or a closure it borrows), nor a constant.
-        let in_flight: Vec<bool> = operands
+        // The first value that is evaluated and then waits for the others:
+        // not a call's callee (a function, or a closure it borrows), nor a
+        // constant.
+        let first_in_flight = operands
             .iter()
             .enumerate()
-            .map(|(i, op)| !(is_constant(op) || (i == 0 && callee_first)))
-            .collect();
+            .position(|(i, op)| !(is_constant(op) || (i == 0 && callee_first)));
         let mut result = Vec::with_capacity(operands.len());
         for (i, operand) in operands.into_iter().enumerate() {
             let before_await = last_await.is_some_and(|last| i < last);
@@ -645,7 +644,7 @@ impl Normalizer {
             // first and the expression runs after it, as in rustc, whose
             // frame keeps the values it has already evaluated.
             let branch_before = last_await == Some(i)
-                && in_flight[..i].iter().any(|&in_flight| in_flight)
+                && first_in_flight.is_some_and(|first| first < i)
                 && awaits_in_a_branch(&operand);
             // Its temporaries still live to the end of the statement, as
             // named locals of the unit.
@@ -1212,30 +1211,17 @@ fn is_pin_macro(mac: &syn::Macro) -> bool {
     )
 }
 
-/// A value that `&` makes a temporary of, in rustc's terms: not a place,
-/// and not a constant rustc would promote to a `'static` (`&5`, `&[1, 2]`).
 /// Whether a `let` pattern is *extending*: it binds by reference (`ref x`,
-/// `ref mut x`), or a struct, tuple or slice pattern with such a part.
+/// `ref mut x`), or a struct, tuple, slice or `|` pattern with such a part.
 fn binds_by_reference(pat: &syn::Pat) -> bool {
-    use syn::Pat;
-    match pat {
-        Pat::Ident(ident) => {
-            ident.by_ref.is_some()
-                || ident
-                    .subpat
-                    .as_ref()
-                    .is_some_and(|(_, sub)| binds_by_reference(sub))
-        }
-        Pat::Type(typed) => binds_by_reference(&typed.pat),
-        Pat::Tuple(tuple) => tuple.elems.iter().any(binds_by_reference),
-        Pat::TupleStruct(tuple) => tuple.elems.iter().any(binds_by_reference),
-        Pat::Slice(slice) => slice.elems.iter().any(binds_by_reference),
-        Pat::Struct(s) => s.fields.iter().any(|f| binds_by_reference(&f.pat)),
-        Pat::Paren(p) => binds_by_reference(&p.pat),
-        _ => false,
-    }
+    any_part(pat, &|part| match part {
+        syn::Pat::Ident(ident) if ident.by_ref.is_some() => Some(true),
+        _ => None,
+    })
 }
 
+/// A value that `&` makes a temporary of, in rustc's terms: not a place,
+/// and not a constant rustc would promote to a `'static` (`&5`, `&[1, 2]`).
 fn is_temporary(expr: &Expr) -> bool {
     !is_place_expression(expr) && !is_constant(expr)
 }

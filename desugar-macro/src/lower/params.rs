@@ -131,17 +131,11 @@ impl VisitMut for NameParts {
 /// Whether a pattern has a `..` that skips parts it owns (not behind a
 /// reference).
 pub(crate) fn has_rest(pat: &Pat) -> bool {
-    match pat {
-        Pat::Rest(_) => true,
-        Pat::Struct(s) => s.rest.is_some() || s.fields.iter().any(|f| has_rest(&f.pat)),
-        Pat::Tuple(t) => t.elems.iter().any(has_rest),
-        Pat::TupleStruct(t) => t.elems.iter().any(has_rest),
-        Pat::Slice(s) => s.elems.iter().any(has_rest),
-        Pat::Paren(p) => has_rest(&p.pat),
-        Pat::Type(t) => has_rest(&t.pat),
-        Pat::Ident(i) => i.subpat.as_ref().is_some_and(|(_, sub)| has_rest(sub)),
-        _ => false,
-    }
+    crate::syntax::any_part(pat, &|part| match part {
+        Pat::Rest(_) => Some(true),
+        Pat::Struct(s) if s.rest.is_some() => Some(true),
+        _ => None,
+    })
 }
 
 /// The prologue of a parameter whose pattern has a `..` (see the module
