@@ -511,16 +511,19 @@ fn show_expansion(expanded: &str) {
     println!("    returned is kept (it owns `result`).\n");
     print_code(&lines[..plumbing].join("\n"));
 
-    println!("\n(b) The plumbing, the same for every async fn: the pin projection (only the");
-    println!("    awaited future is pinned), the future type pairing the state with the");
-    println!("    closure that resumes it, its `poll`, and the `Drop` that cancels.\n");
+    println!("\n(b) The plumbing: the pin projection (only the awaited future is pinned);");
+    println!("    for each .await, `awaitN` (store its future and poll it where it lies),");
+    println!("    `hold_awaitN` (hand the state the locals if it is pending) and");
+    println!("    `resume_awaitN` (take them back once it is ready); the future type pairing");
+    println!("    the state with the closure that resumes it, its `poll`, and the `Drop`");
+    println!("    that cancels.\n");
     print_code(&lines[plumbing..body].join("\n"));
 
-    println!("\n(c) The body, cut at each .await: this closure is what `poll` runs. Each arm");
-    println!("    resumes one state: poll the awaited future; if it is Pending, return Pending");
-    println!("    and stay in that state; if Ready, take the handles of the state's locals back");
-    println!("    (the locals stay in their slots), run on to the next .await, store the new");
-    println!("    state and go round the loop to poll it at once.\n");
+    println!("\n(c) The body: this closure is what `poll` runs. The Start arm is your code,");
+    println!("    each .await polled where it stands: if the future is ready the code goes on,");
+    println!("    as rustc's does; if it is Pending the locals go into the state and the arm");
+    println!("    returns Pending. The arm of AwaitN polls the stored future; once it is ready");
+    println!("    it takes the locals back and runs the rest of the body from that .await.\n");
     print_code(&lines[body..].join("\n"));
 }
 

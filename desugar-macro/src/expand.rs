@@ -73,11 +73,17 @@ fn try_expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     }
 
     // 2. Lower the body: for-loops, hoisted operands, numbered await points.
-    let mut lowered = lower::lower(&function.sig, &function.block)?;
+    let mut lowered = lower::lower(&function.sig, &function.block, true)?;
 
     // 3. Analyse: which locals each suspended state holds. A local shadowed
     //    where it must move into a state is renamed, so it can be named.
     let mut analysis = analysis::analyse(&function.sig, &lowered)?;
+    //    A future that borrows locals is made where the state holds them,
+    //    which polling in place cannot do (see `lower::inline`).
+    if lowered.in_place && analysis.points.iter().any(|p| !p.borrowed.is_empty()) {
+        lowered = lower::lower(&function.sig, &function.block, false)?;
+        analysis = analysis::analyse(&function.sig, &lowered)?;
+    }
     lower::rename(&mut lowered.body, &analysis.renames);
     //    A local borrowed across an `.await` is reached in its slot.
     codegen::pin_locals(&mut lowered.body, &mut analysis.pins, &function.sig.ident);

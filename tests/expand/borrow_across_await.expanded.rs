@@ -15,9 +15,9 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
         /// Holds the future it awaits, then `before` (a marker: the local stays in its slot), `tail` (a marker: the local stays in its slot), `text` (a marker: the local stays in its slot): the locals that live across this point. Dropping the future here drops them in this order.
         Await1 {
             __awaitee: ::core::mem::MaybeUninit<F1>,
-            before: __InSlot<Before, bool>,
-            tail: __InSlot<Tail, ()>,
-            text: __InSlot<Text, ()>,
+            before: ::core::mem::MaybeUninit<__InSlot<Before, bool>>,
+            tail: ::core::mem::MaybeUninit<__InSlot<Tail, ()>>,
+            text: ::core::mem::MaybeUninit<__InSlot<Text, ()>>,
         },
         /// Returned: polling again panics, as a native `async fn` does.
         Done,
@@ -80,18 +80,129 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
         ) {
             let this = unsafe { self.get_unchecked_mut() };
             unsafe { this.drop_awaitee() };
-            #[allow(
-                clippy::single_match,
-                reason = "one arm per state holding a pinned local"
-            )]
+            #[allow(clippy::single_match, reason = "one arm per state holding a local")]
             match ::core::mem::replace(this, Self::Poisoned) {
                 Self::Await1 { before, tail, text, .. } => {
-                    unsafe { __TailLenSlots::before_slot(__slots) }.drop_parked(before);
-                    unsafe { __TailLenSlots::tail_slot(__slots) }.drop_parked(tail);
-                    unsafe { __TailLenSlots::text_slot(__slots) }.drop_parked(text);
+                    unsafe { __TailLenSlots::before_slot(__slots) }
+                        .drop_parked(unsafe { before.assume_init() });
+                    unsafe { __TailLenSlots::tail_slot(__slots) }
+                        .drop_parked(unsafe { tail.assume_init() });
+                    unsafe { __TailLenSlots::text_slot(__slots) }
+                        .drop_parked(unsafe { text.assume_init() });
                 }
                 _ => {}
             }
+        }
+        /// Polls the future the running code has just stored, where it lies: `poll` picks it
+        /// out of the projection. Once it is ready it is dropped (`take`), as rustc drops it
+        /// right after its last poll, and the state is `Poisoned` until the next await. If the
+        /// poll panics, it is dropped here, before the unwinding reaches the locals of the
+        /// running code (which the state does not hold): rustc's frame drops it first too.
+        #[inline(always)]
+        fn poll_in_place<O>(
+            mut self: ::core::pin::Pin<&mut Self>,
+            poll: impl ::core::ops::FnOnce(
+                __TailLenStateProj<'_, F0, F1>,
+            ) -> ::core::task::Poll<O>,
+        ) -> ::core::task::Poll<O> {
+            struct TakeOnUnwind<'a, S>(
+                ::core::pin::Pin<&'a mut S>,
+                fn(::core::pin::Pin<&mut S>),
+            );
+            impl<S> ::core::ops::Drop for TakeOnUnwind<'_, S> {
+                fn drop(&mut self) {
+                    (self.1)(self.0.as_mut());
+                }
+            }
+            let mut guard = TakeOnUnwind(
+                self.as_mut(),
+                |state| {
+                    state.take();
+                },
+            );
+            let poll = poll(guard.0.as_mut().project());
+            ::core::mem::forget(guard);
+            if poll.is_ready() {
+                self.take();
+            }
+            poll
+        }
+        /// `fetch().await`, reached by running code: stores its future as `Await0`'s and polls it where it lies (see `poll_in_place`).
+        #[inline(always)]
+        fn await0(
+            mut self: ::core::pin::Pin<&mut Self>,
+            future: F0,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<F0::Output>
+        where
+            F0: ::core::future::Future,
+        {
+            self.set(Self::Await0 {
+                __awaitee: ::core::mem::MaybeUninit::new(future),
+            });
+            self.poll_in_place(|state| match state {
+                __TailLenStateProj::Await0(future) => {
+                    ::core::future::Future::poll(future, cx)
+                }
+                _ => ::core::unreachable!(),
+            })
+        }
+        /// `save(text.to_uppercase()).await`, reached by running code: stores its future as `Await1`'s and polls it where it lies (see `poll_in_place`).
+        #[inline(always)]
+        fn await1(
+            mut self: ::core::pin::Pin<&mut Self>,
+            future: F1,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<F1::Output>
+        where
+            F1: ::core::future::Future,
+        {
+            self.set(Self::Await1 {
+                __awaitee: ::core::mem::MaybeUninit::new(future),
+                before: ::core::mem::MaybeUninit::uninit(),
+                tail: ::core::mem::MaybeUninit::uninit(),
+                text: ::core::mem::MaybeUninit::uninit(),
+            });
+            self.poll_in_place(|state| match state {
+                __TailLenStateProj::Await1(future) => {
+                    ::core::future::Future::poll(future, cx)
+                }
+                _ => ::core::unreachable!(),
+            })
+        }
+        /// Suspends at `Await1`: the running code hands the state the locals that live across the point, a marker for each one in a slot.
+        #[inline(always)]
+        #[allow(clippy::too_many_arguments)]
+        fn hold_await1(
+            self: ::core::pin::Pin<&mut Self>,
+            before: __InSlot<Before, bool>,
+            tail: __InSlot<Tail, ()>,
+            text: __InSlot<Text, ()>,
+        ) {
+            let Self::Await1 { before: __held0, tail: __held1, text: __held2, .. } = (unsafe {
+                self.get_unchecked_mut()
+            }) else { ::core::unreachable!() };
+            __held0.write(before);
+            __held1.write(tail);
+            __held2.write(text);
+        }
+        /// Leaves `Await1` once its future is ready: drops the future where it lies, takes the locals back, in the order they were declared, and leaves `Poisoned` until the next await. Each field is read on its own, as `hold_await1` wrote it.
+        #[inline(always)]
+        fn resume_await1(
+            self: ::core::pin::Pin<&mut Self>,
+        ) -> (__InSlot<Text, ()>, __InSlot<Tail, ()>, __InSlot<Before, bool>) {
+            let this = unsafe { self.get_unchecked_mut() };
+            unsafe { this.drop_awaitee() };
+            let Self::Await1 { before, tail, text, .. } = this else {
+                ::core::unreachable!()
+            };
+            let held = (
+                unsafe { text.assume_init_read() },
+                unsafe { tail.assume_init_read() },
+                unsafe { before.assume_init_read() },
+            );
+            unsafe { ::core::ptr::write(this, Self::Poisoned) };
+            held
         }
         /// Drops the awaited future in place, if the state holds one.
         ///
@@ -165,6 +276,7 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
         ) -> ::core::task::Poll<O>,
     {
         type Output = O;
+        #[inline]
         fn poll(
             self: ::core::pin::Pin<&mut Self>,
             cx: &mut ::core::task::Context<'_>,
@@ -419,110 +531,129 @@ fn tail_len() -> impl ::core::future::Future<Output = (usize, usize, usize)> {
             clippy::pedantic,
         )]
         move |mut __state, __slots, __cx| -> ::core::task::Poll<(usize, usize, usize)> {
-            '__poll: loop {
-                match __state.as_mut().project() {
-                    __TailLenStateProj::Start => {
-                        __state.as_mut().take();
-                        if false {
-                            return ::core::task::Poll::Ready(
-                                __native_check::<
-                                    (usize, usize, usize),
-                                    _,
-                                >(async move {
-                                    if false {
-                                        return __native_check::<
-                                            (usize, usize, usize),
-                                            _,
-                                        >(::core::future::pending());
-                                    }
-                                    let text = fetch().await;
-                                    let tail = &text[1..];
-                                    let before = std::ptr::from_ref(&text) as usize;
-                                    save(text.to_uppercase()).await;
-                                    let after = std::ptr::from_ref(&text) as usize;
-                                    (before, after, tail.len())
-                                }),
-                            );
-                        }
-                        unsafe { __TailLenSlots::text_slot(__slots) }
-                            .fill({
-                                let __awaitee = ::core::future::IntoFuture::into_future(
-                                    fetch(),
-                                );
-                                __state
-                                    .set(__TailLenState::Await0 {
-                                        __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                    });
-                                continue '__poll;
-                            });
+            match __state.as_mut().project() {
+                __TailLenStateProj::Start => {
+                    __state.as_mut().take();
+                    if false {
+                        return ::core::task::Poll::Ready(
+                            __native_check::<
+                                (usize, usize, usize),
+                                _,
+                            >(async move {
+                                if false {
+                                    return __native_check::<
+                                        (usize, usize, usize),
+                                        _,
+                                    >(::core::future::pending());
+                                }
+                                let text = fetch().await;
+                                let tail = &text[1..];
+                                let before = std::ptr::from_ref(&text) as usize;
+                                save(text.to_uppercase()).await;
+                                let after = std::ptr::from_ref(&text) as usize;
+                                (before, after, tail.len())
+                            }),
+                        );
                     }
-                    __TailLenStateProj::Await0(__awaitee) => {
-                        let __output = match ::core::future::Future::poll(
-                            __awaitee,
-                            __cx,
-                        ) {
-                            ::core::task::Poll::Ready(__output) => __output,
-                            ::core::task::Poll::Pending => {
-                                return ::core::task::Poll::Pending;
-                            }
-                        };
-                        __state.as_mut().take();
-                        let text = unsafe { __TailLenSlots::text_slot(__slots) }
-                            .fill(__output);
-                        let tail = unsafe { __TailLenSlots::tail_slot(__slots) }
-                            .fill(&(*unsafe { text.place() })[1..]);
-                        let before = unsafe { __TailLenSlots::before_slot(__slots) }
-                            .fill(
-                                std::ptr::from_ref(&(*unsafe { text.place() })) as usize,
-                            );
-                        {
+                    let text = unsafe { __TailLenSlots::text_slot(__slots) }
+                        .fill({
                             let __awaitee = ::core::future::IntoFuture::into_future(
-                                save((*unsafe { text.place() }).to_uppercase()),
+                                fetch(),
                             );
-                            __state
-                                .set(__TailLenState::Await1 {
-                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                    before: before.park(),
-                                    tail: tail.park(),
-                                    text: text.park(),
-                                });
-                            continue '__poll;
-                        };
-                    }
-                    __TailLenStateProj::Await1(__awaitee) => {
-                        let __output = match ::core::future::Future::poll(
-                            __awaitee,
-                            __cx,
-                        ) {
+                            match __state.as_mut().await0(__awaitee, __cx) {
+                                ::core::task::Poll::Ready(__output) => __output,
+                                ::core::task::Poll::Pending => {
+                                    return ::core::task::Poll::Pending;
+                                }
+                            }
+                        });
+                    let tail = unsafe { __TailLenSlots::tail_slot(__slots) }
+                        .fill(&(*unsafe { text.place() })[1..]);
+                    let before = unsafe { __TailLenSlots::before_slot(__slots) }
+                        .fill(std::ptr::from_ref(&(*unsafe { text.place() })) as usize);
+                    {
+                        let __awaitee = ::core::future::IntoFuture::into_future(
+                            save((*unsafe { text.place() }).to_uppercase()),
+                        );
+                        match __state.as_mut().await1(__awaitee, __cx) {
                             ::core::task::Poll::Ready(__output) => __output,
                             ::core::task::Poll::Pending => {
+                                __state
+                                    .as_mut()
+                                    .hold_await1(before.park(), tail.park(), text.park());
                                 return ::core::task::Poll::Pending;
                             }
-                        };
-                        let __TailLenState::Await1 { text, tail, before, .. } = __state
-                            .as_mut()
-                            .take() else { ::core::unreachable!() };
-                        let text = unsafe { __TailLenSlots::text_slot(__slots) }
-                            .unpark(text);
-                        let tail = unsafe { __TailLenSlots::tail_slot(__slots) }
-                            .unpark(tail);
-                        let before = unsafe { __TailLenSlots::before_slot(__slots) }
-                            .unpark(before);
-                        __output;
-                        let after = std::ptr::from_ref(&(*unsafe { text.place() }))
-                            as usize;
-                        return ::core::task::Poll::Ready((
-                            unsafe { before.take() },
-                            after,
-                            (*unsafe { tail.place() }).len(),
-                        ));
-                    }
-                    __TailLenStateProj::Done => {
-                        ::core::panic!("`async fn` resumed after completion")
-                    }
-                    __TailLenStateProj::Poisoned => {
-                        ::core::panic!("`async fn` resumed after panicking")
-                    }
+                        }
+                    };
+                    let after = std::ptr::from_ref(&(*unsafe { text.place() })) as usize;
+                    return ::core::task::Poll::Ready((
+                        unsafe { before.take() },
+                        after,
+                        (*unsafe { tail.place() }).len(),
+                    ));
+                }
+                __TailLenStateProj::Await0(__awaitee) => {
+                    let __output = match ::core::future::Future::poll(__awaitee, __cx) {
+                        ::core::task::Poll::Ready(__output) => __output,
+                        ::core::task::Poll::Pending => {
+                            return ::core::task::Poll::Pending;
+                        }
+                    };
+                    __state.as_mut().take();
+                    let text = unsafe { __TailLenSlots::text_slot(__slots) }
+                        .fill(__output);
+                    let tail = unsafe { __TailLenSlots::tail_slot(__slots) }
+                        .fill(&(*unsafe { text.place() })[1..]);
+                    let before = unsafe { __TailLenSlots::before_slot(__slots) }
+                        .fill(std::ptr::from_ref(&(*unsafe { text.place() })) as usize);
+                    {
+                        let __awaitee = ::core::future::IntoFuture::into_future(
+                            save((*unsafe { text.place() }).to_uppercase()),
+                        );
+                        match __state.as_mut().await1(__awaitee, __cx) {
+                            ::core::task::Poll::Ready(__output) => __output,
+                            ::core::task::Poll::Pending => {
+                                __state
+                                    .as_mut()
+                                    .hold_await1(before.park(), tail.park(), text.park());
+                                return ::core::task::Poll::Pending;
+                            }
+                        }
+                    };
+                    let after = std::ptr::from_ref(&(*unsafe { text.place() })) as usize;
+                    return ::core::task::Poll::Ready((
+                        unsafe { before.take() },
+                        after,
+                        (*unsafe { tail.place() }).len(),
+                    ));
+                }
+                __TailLenStateProj::Await1(__awaitee) => {
+                    let __output = match ::core::future::Future::poll(__awaitee, __cx) {
+                        ::core::task::Poll::Ready(__output) => __output,
+                        ::core::task::Poll::Pending => {
+                            return ::core::task::Poll::Pending;
+                        }
+                    };
+                    let (text, tail, before) = __state.as_mut().resume_await1();
+                    let text = unsafe { __TailLenSlots::text_slot(__slots) }
+                        .unpark(text);
+                    let tail = unsafe { __TailLenSlots::tail_slot(__slots) }
+                        .unpark(tail);
+                    let before = unsafe { __TailLenSlots::before_slot(__slots) }
+                        .unpark(before);
+                    __output;
+                    let after = std::ptr::from_ref(&(*unsafe { text.place() })) as usize;
+                    return ::core::task::Poll::Ready((
+                        unsafe { before.take() },
+                        after,
+                        (*unsafe { tail.place() }).len(),
+                    ));
+                }
+                __TailLenStateProj::Done => {
+                    ::core::panic!("`async fn` resumed after completion")
+                }
+                __TailLenStateProj::Poisoned => {
+                    ::core::panic!("`async fn` resumed after panicking")
                 }
             }
         },

@@ -13,7 +13,10 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
         /// Suspended at `double(n).await` (line 10).
         ///
         /// Holds the future it awaits, then `text` (a marker: the local stays in its slot): the locals that live across this point. Dropping the future here drops them in this order.
-        Await1 { __awaitee: ::core::mem::MaybeUninit<F1>, text: __InSlot<Text, ()> },
+        Await1 {
+            __awaitee: ::core::mem::MaybeUninit<F1>,
+            text: ::core::mem::MaybeUninit<__InSlot<Text, ()>>,
+        },
         /// Returned: polling again panics, as a native `async fn` does.
         Done,
         /// A poll panicked, or a state's values were just moved out: polling again panics.
@@ -75,16 +78,108 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
         ) {
             let this = unsafe { self.get_unchecked_mut() };
             unsafe { this.drop_awaitee() };
-            #[allow(
-                clippy::single_match,
-                reason = "one arm per state holding a pinned local"
-            )]
+            #[allow(clippy::single_match, reason = "one arm per state holding a local")]
             match ::core::mem::replace(this, Self::Poisoned) {
                 Self::Await1 { text, .. } => {
-                    unsafe { __LoadSlots::text_slot(__slots) }.drop_parked(text);
+                    unsafe { __LoadSlots::text_slot(__slots) }
+                        .drop_parked(unsafe { text.assume_init() });
                 }
                 _ => {}
             }
+        }
+        /// Polls the future the running code has just stored, where it lies: `poll` picks it
+        /// out of the projection. Once it is ready it is dropped (`take`), as rustc drops it
+        /// right after its last poll, and the state is `Poisoned` until the next await. If the
+        /// poll panics, it is dropped here, before the unwinding reaches the locals of the
+        /// running code (which the state does not hold): rustc's frame drops it first too.
+        #[inline(always)]
+        fn poll_in_place<O>(
+            mut self: ::core::pin::Pin<&mut Self>,
+            poll: impl ::core::ops::FnOnce(
+                __LoadStateProj<'_, F0, F1>,
+            ) -> ::core::task::Poll<O>,
+        ) -> ::core::task::Poll<O> {
+            struct TakeOnUnwind<'a, S>(
+                ::core::pin::Pin<&'a mut S>,
+                fn(::core::pin::Pin<&mut S>),
+            );
+            impl<S> ::core::ops::Drop for TakeOnUnwind<'_, S> {
+                fn drop(&mut self) {
+                    (self.1)(self.0.as_mut());
+                }
+            }
+            let mut guard = TakeOnUnwind(
+                self.as_mut(),
+                |state| {
+                    state.take();
+                },
+            );
+            let poll = poll(guard.0.as_mut().project());
+            ::core::mem::forget(guard);
+            if poll.is_ready() {
+                self.take();
+            }
+            poll
+        }
+        /// `read(name).await`, reached by running code: stores its future as `Await0`'s and polls it where it lies (see `poll_in_place`).
+        #[inline(always)]
+        fn await0(
+            mut self: ::core::pin::Pin<&mut Self>,
+            future: F0,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<F0::Output>
+        where
+            F0: ::core::future::Future,
+        {
+            self.set(Self::Await0 {
+                __awaitee: ::core::mem::MaybeUninit::new(future),
+            });
+            self.poll_in_place(|state| match state {
+                __LoadStateProj::Await0(future) => {
+                    ::core::future::Future::poll(future, cx)
+                }
+                _ => ::core::unreachable!(),
+            })
+        }
+        /// `double(n).await`, reached by running code: stores its future as `Await1`'s and polls it where it lies (see `poll_in_place`).
+        #[inline(always)]
+        fn await1(
+            mut self: ::core::pin::Pin<&mut Self>,
+            future: F1,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<F1::Output>
+        where
+            F1: ::core::future::Future,
+        {
+            self.set(Self::Await1 {
+                __awaitee: ::core::mem::MaybeUninit::new(future),
+                text: ::core::mem::MaybeUninit::uninit(),
+            });
+            self.poll_in_place(|state| match state {
+                __LoadStateProj::Await1(future) => {
+                    ::core::future::Future::poll(future, cx)
+                }
+                _ => ::core::unreachable!(),
+            })
+        }
+        /// Suspends at `Await1`: the running code hands the state the locals that live across the point, a marker for each one in a slot.
+        #[inline(always)]
+        #[allow(clippy::too_many_arguments)]
+        fn hold_await1(self: ::core::pin::Pin<&mut Self>, text: __InSlot<Text, ()>) {
+            let Self::Await1 { text: __held0, .. } = (unsafe {
+                self.get_unchecked_mut()
+            }) else { ::core::unreachable!() };
+            __held0.write(text);
+        }
+        /// Leaves `Await1` once its future is ready: drops the future where it lies, takes the locals back, in the order they were declared, and leaves `Poisoned` until the next await. Each field is read on its own, as `hold_await1` wrote it.
+        #[inline(always)]
+        fn resume_await1(self: ::core::pin::Pin<&mut Self>) -> (__InSlot<Text, ()>,) {
+            let this = unsafe { self.get_unchecked_mut() };
+            unsafe { this.drop_awaitee() };
+            let Self::Await1 { text, .. } = this else { ::core::unreachable!() };
+            let held = (unsafe { text.assume_init_read() },);
+            unsafe { ::core::ptr::write(this, Self::Poisoned) };
+            held
         }
         /// Drops the awaited future in place, if the state holds one.
         ///
@@ -158,6 +253,7 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
         ) -> ::core::task::Poll<O>,
     {
         type Output = O;
+        #[inline]
         fn poll(
             self: ::core::pin::Pin<&mut Self>,
             cx: &mut ::core::task::Context<'_>,
@@ -449,112 +545,140 @@ fn load(name: String) -> impl ::core::future::Future<Output = Result<u32, String
             clippy::pedantic,
         )]
         move |mut __state, __slots, __cx| -> ::core::task::Poll<Result<u32, String>> {
-            '__poll: loop {
-                match __state.as_mut().project() {
-                    __LoadStateProj::Start => {
-                        let __LoadState::Start { name } = __state.as_mut().take() else {
-                            ::core::unreachable!()
-                        };
-                        if false {
-                            return ::core::task::Poll::Ready(
-                                __native_check::<
-                                    Result<u32, String>,
-                                    _,
-                                >(async move {
-                                    if false {
-                                        return __native_check::<
-                                            Result<u32, String>,
-                                            _,
-                                        >(::core::future::pending());
-                                    }
-                                    let text = read(name).await?;
-                                    if text.is_empty() {
-                                        return Ok(0);
-                                    }
-                                    let n = parse(&text)?;
-                                    Ok(double(n).await)
-                                }),
-                            );
-                        }
-                        unsafe { __LoadSlots::text_slot(__slots) }
-                            .fill({
+            match __state.as_mut().project() {
+                __LoadStateProj::Start => {
+                    let __LoadState::Start { name } = __state.as_mut().take() else {
+                        ::core::unreachable!()
+                    };
+                    if false {
+                        return ::core::task::Poll::Ready(
+                            __native_check::<
+                                Result<u32, String>,
+                                _,
+                            >(async move {
+                                if false {
+                                    return __native_check::<
+                                        Result<u32, String>,
+                                        _,
+                                    >(::core::future::pending());
+                                }
+                                let text = read(name).await?;
+                                if text.is_empty() {
+                                    return Ok(0);
+                                }
+                                let n = parse(&text)?;
+                                Ok(double(n).await)
+                            }),
+                        );
+                    }
+                    let text = unsafe { __LoadSlots::text_slot(__slots) }
+                        .fill(
+                            match __Try::branch({
                                 let __awaitee = ::core::future::IntoFuture::into_future(
                                     read(name),
                                 );
-                                __state
-                                    .set(__LoadState::Await0 {
-                                        __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                    });
-                                continue '__poll;
-                            });
-                    }
-                    __LoadStateProj::Await0(__awaitee) => {
-                        let __output = match ::core::future::Future::poll(
-                            __awaitee,
-                            __cx,
-                        ) {
-                            ::core::task::Poll::Ready(__output) => __output,
-                            ::core::task::Poll::Pending => {
-                                return ::core::task::Poll::Pending;
-                            }
-                        };
-                        __state.as_mut().take();
-                        let text = unsafe { __LoadSlots::text_slot(__slots) }
-                            .fill(
-                                match __Try::branch(__output) {
-                                    ::core::ops::ControlFlow::Continue(__value) => __value,
-                                    ::core::ops::ControlFlow::Break(__residual) => {
-                                        return ::core::task::Poll::Ready(
-                                            __FromResidual::from_residual(__residual),
-                                        );
+                                match __state.as_mut().await0(__awaitee, __cx) {
+                                    ::core::task::Poll::Ready(__output) => __output,
+                                    ::core::task::Poll::Pending => {
+                                        return ::core::task::Poll::Pending;
                                     }
-                                },
+                                }
+                            }) {
+                                ::core::ops::ControlFlow::Continue(__value) => __value,
+                                ::core::ops::ControlFlow::Break(__residual) => {
+                                    return ::core::task::Poll::Ready(
+                                        __FromResidual::from_residual(__residual),
+                                    );
+                                }
+                            },
+                        );
+                    if (*unsafe { text.place() }).is_empty() {
+                        return ::core::task::Poll::Ready(Ok(0));
+                    }
+                    let n = match __Try::branch(parse(&(*unsafe { text.place() }))) {
+                        ::core::ops::ControlFlow::Continue(__value) => __value,
+                        ::core::ops::ControlFlow::Break(__residual) => {
+                            return ::core::task::Poll::Ready(
+                                __FromResidual::from_residual(__residual),
                             );
-                        if (*unsafe { text.place() }).is_empty() {
-                            return ::core::task::Poll::Ready(Ok(0));
                         }
-                        let n = match __Try::branch(parse(&(*unsafe { text.place() }))) {
-                            ::core::ops::ControlFlow::Continue(__value) => __value,
-                            ::core::ops::ControlFlow::Break(__residual) => {
-                                return ::core::task::Poll::Ready(
-                                    __FromResidual::from_residual(__residual),
-                                );
-                            }
-                        };
-                        {
+                    };
+                    return ::core::task::Poll::Ready(
+                        Ok({
                             let __awaitee = ::core::future::IntoFuture::into_future(
                                 double(n),
                             );
-                            __state
-                                .set(__LoadState::Await1 {
-                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                    text: text.park(),
-                                });
-                            continue '__poll;
-                        };
-                    }
-                    __LoadStateProj::Await1(__awaitee) => {
-                        let __output = match ::core::future::Future::poll(
-                            __awaitee,
-                            __cx,
-                        ) {
-                            ::core::task::Poll::Ready(__output) => __output,
-                            ::core::task::Poll::Pending => {
-                                return ::core::task::Poll::Pending;
+                            match __state.as_mut().await1(__awaitee, __cx) {
+                                ::core::task::Poll::Ready(__output) => __output,
+                                ::core::task::Poll::Pending => {
+                                    __state.as_mut().hold_await1(text.park());
+                                    return ::core::task::Poll::Pending;
+                                }
                             }
-                        };
-                        let __LoadState::Await1 { text, .. } = __state.as_mut().take()
-                        else { ::core::unreachable!() };
-                        let text = unsafe { __LoadSlots::text_slot(__slots) }
-                            .unpark(text);
-                        return ::core::task::Poll::Ready(Ok(__output));
+                        }),
+                    );
+                }
+                __LoadStateProj::Await0(__awaitee) => {
+                    let __output = match ::core::future::Future::poll(__awaitee, __cx) {
+                        ::core::task::Poll::Ready(__output) => __output,
+                        ::core::task::Poll::Pending => {
+                            return ::core::task::Poll::Pending;
+                        }
+                    };
+                    __state.as_mut().take();
+                    let text = unsafe { __LoadSlots::text_slot(__slots) }
+                        .fill(
+                            match __Try::branch(__output) {
+                                ::core::ops::ControlFlow::Continue(__value) => __value,
+                                ::core::ops::ControlFlow::Break(__residual) => {
+                                    return ::core::task::Poll::Ready(
+                                        __FromResidual::from_residual(__residual),
+                                    );
+                                }
+                            },
+                        );
+                    if (*unsafe { text.place() }).is_empty() {
+                        return ::core::task::Poll::Ready(Ok(0));
                     }
-                    __LoadStateProj::Done => {
-                        ::core::panic!("`async fn` resumed after completion")
-                    }
-                    __LoadStateProj::Poisoned => {
-                        ::core::panic!("`async fn` resumed after panicking")
-                    }
+                    let n = match __Try::branch(parse(&(*unsafe { text.place() }))) {
+                        ::core::ops::ControlFlow::Continue(__value) => __value,
+                        ::core::ops::ControlFlow::Break(__residual) => {
+                            return ::core::task::Poll::Ready(
+                                __FromResidual::from_residual(__residual),
+                            );
+                        }
+                    };
+                    return ::core::task::Poll::Ready(
+                        Ok({
+                            let __awaitee = ::core::future::IntoFuture::into_future(
+                                double(n),
+                            );
+                            match __state.as_mut().await1(__awaitee, __cx) {
+                                ::core::task::Poll::Ready(__output) => __output,
+                                ::core::task::Poll::Pending => {
+                                    __state.as_mut().hold_await1(text.park());
+                                    return ::core::task::Poll::Pending;
+                                }
+                            }
+                        }),
+                    );
+                }
+                __LoadStateProj::Await1(__awaitee) => {
+                    let __output = match ::core::future::Future::poll(__awaitee, __cx) {
+                        ::core::task::Poll::Ready(__output) => __output,
+                        ::core::task::Poll::Pending => {
+                            return ::core::task::Poll::Pending;
+                        }
+                    };
+                    let (text,) = __state.as_mut().resume_await1();
+                    let text = unsafe { __LoadSlots::text_slot(__slots) }.unpark(text);
+                    return ::core::task::Poll::Ready(Ok(__output));
+                }
+                __LoadStateProj::Done => {
+                    ::core::panic!("`async fn` resumed after completion")
+                }
+                __LoadStateProj::Poisoned => {
+                    ::core::panic!("`async fn` resumed after panicking")
                 }
             }
         },

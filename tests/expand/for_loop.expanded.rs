@@ -6,17 +6,13 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
     enum __SumState<N, F0, Total, Iter0> {
         /// Created, not yet polled: holds the arguments. Like every future, it does nothing until polled.
         Start { n: N },
-        /// At the top of the `loop` (line 6)'s body.
-        ///
-        /// A transit state: `poll` goes on from it at once, so the loop's code is written once. Holds `__iter0` (a marker: the local stays in its slot), `total` (a marker: the local stays in its slot).
-        Loop0 { __iter0: __InSlot<Iter0, ()>, total: __InSlot<Total, bool> },
         /// Suspended at `double(i).await` (line 7).
         ///
         /// Holds the future it awaits, then `__iter0` (a marker: the local stays in its slot), `total` (a marker: the local stays in its slot): the locals that live across this point. Dropping the future here drops them in this order.
         Await0 {
             __awaitee: ::core::mem::MaybeUninit<F0>,
-            __iter0: __InSlot<Iter0, ()>,
-            total: __InSlot<Total, bool>,
+            __iter0: ::core::mem::MaybeUninit<__InSlot<Iter0, ()>>,
+            total: ::core::mem::MaybeUninit<__InSlot<Total, bool>>,
         },
         /// Returned: polling again panics, as a native `async fn` does.
         Done,
@@ -29,7 +25,6 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
     enum __SumStateProj<'__pin, F0> {
         Start,
         Await0(::core::pin::Pin<&'__pin mut F0>),
-        Loop0,
         Done,
         Poisoned,
     }
@@ -48,7 +43,6 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
                         ::core::pin::Pin::new_unchecked(awaitee)
                     })
                 }
-                Self::Loop0 { .. } => __SumStateProj::Loop0,
                 Self::Done => __SumStateProj::Done,
                 Self::Poisoned => __SumStateProj::Poisoned,
             }
@@ -74,21 +68,103 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
         ) {
             let this = unsafe { self.get_unchecked_mut() };
             unsafe { this.drop_awaitee() };
-            #[allow(
-                clippy::single_match,
-                reason = "one arm per state holding a pinned local"
-            )]
+            #[allow(clippy::single_match, reason = "one arm per state holding a local")]
             match ::core::mem::replace(this, Self::Poisoned) {
-                Self::Loop0 { __iter0, total, .. } => {
-                    unsafe { __SumSlots::__iter0_slot(__slots) }.drop_parked(__iter0);
-                    unsafe { __SumSlots::total_slot(__slots) }.drop_parked(total);
-                }
                 Self::Await0 { __iter0, total, .. } => {
-                    unsafe { __SumSlots::__iter0_slot(__slots) }.drop_parked(__iter0);
-                    unsafe { __SumSlots::total_slot(__slots) }.drop_parked(total);
+                    unsafe { __SumSlots::__iter0_slot(__slots) }
+                        .drop_parked(unsafe { __iter0.assume_init() });
+                    unsafe { __SumSlots::total_slot(__slots) }
+                        .drop_parked(unsafe { total.assume_init() });
                 }
                 _ => {}
             }
+        }
+        /// Polls the future the running code has just stored, where it lies: `poll` picks it
+        /// out of the projection. Once it is ready it is dropped (`take`), as rustc drops it
+        /// right after its last poll, and the state is `Poisoned` until the next await. If the
+        /// poll panics, it is dropped here, before the unwinding reaches the locals of the
+        /// running code (which the state does not hold): rustc's frame drops it first too.
+        #[inline(always)]
+        fn poll_in_place<O>(
+            mut self: ::core::pin::Pin<&mut Self>,
+            poll: impl ::core::ops::FnOnce(
+                __SumStateProj<'_, F0>,
+            ) -> ::core::task::Poll<O>,
+        ) -> ::core::task::Poll<O> {
+            struct TakeOnUnwind<'a, S>(
+                ::core::pin::Pin<&'a mut S>,
+                fn(::core::pin::Pin<&mut S>),
+            );
+            impl<S> ::core::ops::Drop for TakeOnUnwind<'_, S> {
+                fn drop(&mut self) {
+                    (self.1)(self.0.as_mut());
+                }
+            }
+            let mut guard = TakeOnUnwind(
+                self.as_mut(),
+                |state| {
+                    state.take();
+                },
+            );
+            let poll = poll(guard.0.as_mut().project());
+            ::core::mem::forget(guard);
+            if poll.is_ready() {
+                self.take();
+            }
+            poll
+        }
+        /// `double(i).await`, reached by running code: stores its future as `Await0`'s and polls it where it lies (see `poll_in_place`).
+        #[inline(always)]
+        fn await0(
+            mut self: ::core::pin::Pin<&mut Self>,
+            future: F0,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<F0::Output>
+        where
+            F0: ::core::future::Future,
+        {
+            self.set(Self::Await0 {
+                __awaitee: ::core::mem::MaybeUninit::new(future),
+                __iter0: ::core::mem::MaybeUninit::uninit(),
+                total: ::core::mem::MaybeUninit::uninit(),
+            });
+            self.poll_in_place(|state| match state {
+                __SumStateProj::Await0(future) => {
+                    ::core::future::Future::poll(future, cx)
+                }
+                _ => ::core::unreachable!(),
+            })
+        }
+        /// Suspends at `Await0`: the running code hands the state the locals that live across the point, a marker for each one in a slot.
+        #[inline(always)]
+        #[allow(clippy::too_many_arguments)]
+        fn hold_await0(
+            self: ::core::pin::Pin<&mut Self>,
+            __iter0: __InSlot<Iter0, ()>,
+            total: __InSlot<Total, bool>,
+        ) {
+            let Self::Await0 { __iter0: __held0, total: __held1, .. } = (unsafe {
+                self.get_unchecked_mut()
+            }) else { ::core::unreachable!() };
+            __held0.write(__iter0);
+            __held1.write(total);
+        }
+        /// Leaves `Await0` once its future is ready: drops the future where it lies, takes the locals back, in the order they were declared, and leaves `Poisoned` until the next await. Each field is read on its own, as `hold_await0` wrote it.
+        #[inline(always)]
+        fn resume_await0(
+            self: ::core::pin::Pin<&mut Self>,
+        ) -> (__InSlot<Total, bool>, __InSlot<Iter0, ()>) {
+            let this = unsafe { self.get_unchecked_mut() };
+            unsafe { this.drop_awaitee() };
+            let Self::Await0 { __iter0, total, .. } = this else {
+                ::core::unreachable!()
+            };
+            let held = (
+                unsafe { total.assume_init_read() },
+                unsafe { __iter0.assume_init_read() },
+            );
+            unsafe { ::core::ptr::write(this, Self::Poisoned) };
+            held
         }
         /// Drops the awaited future in place, if the state holds one.
         ///
@@ -161,6 +237,7 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
         ) -> ::core::task::Poll<O>,
     {
         type Output = O;
+        #[inline]
         fn poll(
             self: ::core::pin::Pin<&mut Self>,
             cx: &mut ::core::task::Context<'_>,
@@ -402,119 +479,107 @@ fn sum(n: u32) -> impl ::core::future::Future<Output = u32> {
             clippy::pedantic,
         )]
         move |mut __state, __slots, __cx| -> ::core::task::Poll<u32> {
-            '__poll: loop {
-                match __state.as_mut().project() {
-                    __SumStateProj::Start => {
-                        let __SumState::Start { n } = __state.as_mut().take() else {
-                            ::core::unreachable!()
-                        };
-                        if false {
-                            return ::core::task::Poll::Ready(
-                                __native_check::<
-                                    u32,
-                                    _,
-                                >(async move {
-                                    if false {
-                                        return __native_check::<u32, _>(::core::future::pending());
+            match __state.as_mut().project() {
+                __SumStateProj::Start => {
+                    let __SumState::Start { n } = __state.as_mut().take() else {
+                        ::core::unreachable!()
+                    };
+                    if false {
+                        return ::core::task::Poll::Ready(
+                            __native_check::<
+                                u32,
+                                _,
+                            >(async move {
+                                if false {
+                                    return __native_check::<u32, _>(::core::future::pending());
+                                }
+                                let mut total = 0;
+                                for i in 0..n {
+                                    total += double(i).await;
+                                }
+                                total
+                            }),
+                        );
+                    }
+                    let total = unsafe { __SumSlots::total_slot(__slots) }.fill(0);
+                    match ::core::iter::IntoIterator::into_iter(0..n) {
+                        __bound_iter0 => {
+                            let __iter0 = unsafe { __SumSlots::__iter0_slot(__slots) }
+                                .fill(__bound_iter0);
+                            loop {
+                                match ::core::iter::Iterator::next(
+                                    &mut (*unsafe { __iter0.place() }),
+                                ) {
+                                    ::core::option::Option::Some(i) => {
+                                        (*unsafe { total.place() })
+                                            += {
+                                                let __awaitee = ::core::future::IntoFuture::into_future(
+                                                    double(i),
+                                                );
+                                                match __state.as_mut().await0(__awaitee, __cx) {
+                                                    ::core::task::Poll::Ready(__output) => __output,
+                                                    ::core::task::Poll::Pending => {
+                                                        __state.as_mut().hold_await0(__iter0.park(), total.park());
+                                                        return ::core::task::Poll::Pending;
+                                                    }
+                                                }
+                                            };
                                     }
-                                    let mut total = 0;
-                                    for i in 0..n {
-                                        total += double(i).await;
-                                    }
-                                    total
-                                }),
-                            );
+                                    ::core::option::Option::None => break,
+                                }
+                            }
                         }
-                        let total = unsafe { __SumSlots::total_slot(__slots) }.fill(0);
-                        match ::core::iter::IntoIterator::into_iter(0..n) {
-                            __bound_iter0 => {
-                                let __iter0 = unsafe { __SumSlots::__iter0_slot(__slots) }
-                                    .fill(__bound_iter0);
-                                {
-                                    __state
-                                        .set(__SumState::Loop0 {
-                                            __iter0: __iter0.park(),
-                                            total: total.park(),
-                                        });
-                                    continue '__poll;
-                                }
-                            }
-                        };
-                    }
-                    __SumStateProj::Loop0 => {
-                        let __SumState::Loop0 { mut total, __iter0, .. } = __state
-                            .as_mut()
-                            .take() else { ::core::unreachable!() };
-                        let total = unsafe { __SumSlots::total_slot(__slots) }
-                            .unpark(total);
-                        let __iter0 = unsafe { __SumSlots::__iter0_slot(__slots) }
-                            .unpark(__iter0);
+                    };
+                    return ::core::task::Poll::Ready(unsafe { total.take() });
+                }
+                __SumStateProj::Await0(__awaitee) => {
+                    let __output = match ::core::future::Future::poll(__awaitee, __cx) {
+                        ::core::task::Poll::Ready(__output) => __output,
+                        ::core::task::Poll::Pending => {
+                            return ::core::task::Poll::Pending;
+                        }
+                    };
+                    let (mut total, __iter0) = __state.as_mut().resume_await0();
+                    let total = unsafe { __SumSlots::total_slot(__slots) }.unpark(total);
+                    let __iter0 = unsafe { __SumSlots::__iter0_slot(__slots) }
+                        .unpark(__iter0);
+                    {
+                        let mut __iter0 = __iter0;
                         {
-                            let mut __iter0 = __iter0;
                             {
-                                loop {
-                                    match ::core::iter::Iterator::next(
-                                        &mut (*unsafe { __iter0.place() }),
-                                    ) {
-                                        ::core::option::Option::Some(i) => {
-                                            let __awaitee = ::core::future::IntoFuture::into_future(
-                                                double(i),
-                                            );
-                                            __state
-                                                .set(__SumState::Await0 {
-                                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                                    __iter0: __iter0.park(),
-                                                    total: total.park(),
-                                                });
-                                            continue '__poll;
-                                        }
-                                        ::core::option::Option::None => break,
+                                (*unsafe { total.place() }) += __output;
+                            }
+                            loop {
+                                match ::core::iter::Iterator::next(
+                                    &mut (*unsafe { __iter0.place() }),
+                                ) {
+                                    ::core::option::Option::Some(i) => {
+                                        (*unsafe { total.place() })
+                                            += {
+                                                let __awaitee = ::core::future::IntoFuture::into_future(
+                                                    double(i),
+                                                );
+                                                match __state.as_mut().await0(__awaitee, __cx) {
+                                                    ::core::task::Poll::Ready(__output) => __output,
+                                                    ::core::task::Poll::Pending => {
+                                                        __state.as_mut().hold_await0(__iter0.park(), total.park());
+                                                        return ::core::task::Poll::Pending;
+                                                    }
+                                                }
+                                            };
                                     }
+                                    ::core::option::Option::None => break,
                                 }
                             }
-                        };
-                        return ::core::task::Poll::Ready(unsafe { total.take() });
-                    }
-                    __SumStateProj::Await0(__awaitee) => {
-                        let __output = match ::core::future::Future::poll(
-                            __awaitee,
-                            __cx,
-                        ) {
-                            ::core::task::Poll::Ready(__output) => __output,
-                            ::core::task::Poll::Pending => {
-                                return ::core::task::Poll::Pending;
-                            }
-                        };
-                        let __SumState::Await0 { mut total, __iter0, .. } = __state
-                            .as_mut()
-                            .take() else { ::core::unreachable!() };
-                        let total = unsafe { __SumSlots::total_slot(__slots) }
-                            .unpark(total);
-                        let __iter0 = unsafe { __SumSlots::__iter0_slot(__slots) }
-                            .unpark(__iter0);
-                        {
-                            let mut __iter0 = __iter0;
-                            {
-                                {
-                                    (*unsafe { total.place() }) += __output;
-                                }
-                                {
-                                    __state
-                                        .set(__SumState::Loop0 {
-                                            __iter0: __iter0.park(),
-                                            total: total.park(),
-                                        });
-                                    continue '__poll;
-                                }
-                            }
-                        };
-                    }
-                    __SumStateProj::Done => {
-                        ::core::panic!("`async fn` resumed after completion")
-                    }
-                    __SumStateProj::Poisoned => {
-                        ::core::panic!("`async fn` resumed after panicking")
-                    }
+                        }
+                    };
+                    return ::core::task::Poll::Ready(unsafe { total.take() });
+                }
+                __SumStateProj::Done => {
+                    ::core::panic!("`async fn` resumed after completion")
+                }
+                __SumStateProj::Poisoned => {
+                    ::core::panic!("`async fn` resumed after panicking")
                 }
             }
         },

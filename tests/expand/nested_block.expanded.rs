@@ -11,16 +11,16 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         /// Holds the future it awaits, then `inner` (a marker: the local stays in its slot), `outer` (a marker: the local stays in its slot): the locals that live across this point. Dropping the future here drops them in this order.
         Await0 {
             __awaitee: ::core::mem::MaybeUninit<F0>,
-            inner: __InSlot<Inner, ()>,
-            outer: __InSlot<Outer, ()>,
+            inner: ::core::mem::MaybeUninit<__InSlot<Inner, ()>>,
+            outer: ::core::mem::MaybeUninit<__InSlot<Outer, ()>>,
         },
         /// Suspended at `double(2).await` (line 11).
         ///
         /// Holds the future it awaits, then `inner_len` (a marker: the local stays in its slot), `outer` (a marker: the local stays in its slot): the locals that live across this point. Dropping the future here drops them in this order.
         Await1 {
             __awaitee: ::core::mem::MaybeUninit<F1>,
-            inner_len: __InSlot<InnerLen, bool>,
-            outer: __InSlot<Outer, ()>,
+            inner_len: ::core::mem::MaybeUninit<__InSlot<InnerLen, bool>>,
+            outer: ::core::mem::MaybeUninit<__InSlot<Outer, ()>>,
         },
         /// Returned: polling again panics, as a native `async fn` does.
         Done,
@@ -83,22 +83,160 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         ) {
             let this = unsafe { self.get_unchecked_mut() };
             unsafe { this.drop_awaitee() };
-            #[allow(
-                clippy::single_match,
-                reason = "one arm per state holding a pinned local"
-            )]
+            #[allow(clippy::single_match, reason = "one arm per state holding a local")]
             match ::core::mem::replace(this, Self::Poisoned) {
                 Self::Await0 { inner, outer, .. } => {
-                    unsafe { __NestedSlots::inner_slot(__slots) }.drop_parked(inner);
-                    unsafe { __NestedSlots::outer_slot(__slots) }.drop_parked(outer);
+                    unsafe { __NestedSlots::inner_slot(__slots) }
+                        .drop_parked(unsafe { inner.assume_init() });
+                    unsafe { __NestedSlots::outer_slot(__slots) }
+                        .drop_parked(unsafe { outer.assume_init() });
                 }
                 Self::Await1 { inner_len, outer, .. } => {
                     unsafe { __NestedSlots::inner_len_slot(__slots) }
-                        .drop_parked(inner_len);
-                    unsafe { __NestedSlots::outer_slot(__slots) }.drop_parked(outer);
+                        .drop_parked(unsafe { inner_len.assume_init() });
+                    unsafe { __NestedSlots::outer_slot(__slots) }
+                        .drop_parked(unsafe { outer.assume_init() });
                 }
                 _ => {}
             }
+        }
+        /// Polls the future the running code has just stored, where it lies: `poll` picks it
+        /// out of the projection. Once it is ready it is dropped (`take`), as rustc drops it
+        /// right after its last poll, and the state is `Poisoned` until the next await. If the
+        /// poll panics, it is dropped here, before the unwinding reaches the locals of the
+        /// running code (which the state does not hold): rustc's frame drops it first too.
+        #[inline(always)]
+        fn poll_in_place<O>(
+            mut self: ::core::pin::Pin<&mut Self>,
+            poll: impl ::core::ops::FnOnce(
+                __NestedStateProj<'_, F0, F1>,
+            ) -> ::core::task::Poll<O>,
+        ) -> ::core::task::Poll<O> {
+            struct TakeOnUnwind<'a, S>(
+                ::core::pin::Pin<&'a mut S>,
+                fn(::core::pin::Pin<&mut S>),
+            );
+            impl<S> ::core::ops::Drop for TakeOnUnwind<'_, S> {
+                fn drop(&mut self) {
+                    (self.1)(self.0.as_mut());
+                }
+            }
+            let mut guard = TakeOnUnwind(
+                self.as_mut(),
+                |state| {
+                    state.take();
+                },
+            );
+            let poll = poll(guard.0.as_mut().project());
+            ::core::mem::forget(guard);
+            if poll.is_ready() {
+                self.take();
+            }
+            poll
+        }
+        /// `double(1).await`, reached by running code: stores its future as `Await0`'s and polls it where it lies (see `poll_in_place`).
+        #[inline(always)]
+        fn await0(
+            mut self: ::core::pin::Pin<&mut Self>,
+            future: F0,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<F0::Output>
+        where
+            F0: ::core::future::Future,
+        {
+            self.set(Self::Await0 {
+                __awaitee: ::core::mem::MaybeUninit::new(future),
+                inner: ::core::mem::MaybeUninit::uninit(),
+                outer: ::core::mem::MaybeUninit::uninit(),
+            });
+            self.poll_in_place(|state| match state {
+                __NestedStateProj::Await0(future) => {
+                    ::core::future::Future::poll(future, cx)
+                }
+                _ => ::core::unreachable!(),
+            })
+        }
+        /// Suspends at `Await0`: the running code hands the state the locals that live across the point, a marker for each one in a slot.
+        #[inline(always)]
+        #[allow(clippy::too_many_arguments)]
+        fn hold_await0(
+            self: ::core::pin::Pin<&mut Self>,
+            inner: __InSlot<Inner, ()>,
+            outer: __InSlot<Outer, ()>,
+        ) {
+            let Self::Await0 { inner: __held0, outer: __held1, .. } = (unsafe {
+                self.get_unchecked_mut()
+            }) else { ::core::unreachable!() };
+            __held0.write(inner);
+            __held1.write(outer);
+        }
+        /// Leaves `Await0` once its future is ready: drops the future where it lies, takes the locals back, in the order they were declared, and leaves `Poisoned` until the next await. Each field is read on its own, as `hold_await0` wrote it.
+        #[inline(always)]
+        fn resume_await0(
+            self: ::core::pin::Pin<&mut Self>,
+        ) -> (__InSlot<Outer, ()>, __InSlot<Inner, ()>) {
+            let this = unsafe { self.get_unchecked_mut() };
+            unsafe { this.drop_awaitee() };
+            let Self::Await0 { inner, outer, .. } = this else { ::core::unreachable!() };
+            let held = (
+                unsafe { outer.assume_init_read() },
+                unsafe { inner.assume_init_read() },
+            );
+            unsafe { ::core::ptr::write(this, Self::Poisoned) };
+            held
+        }
+        /// `double(2).await`, reached by running code: stores its future as `Await1`'s and polls it where it lies (see `poll_in_place`).
+        #[inline(always)]
+        fn await1(
+            mut self: ::core::pin::Pin<&mut Self>,
+            future: F1,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<F1::Output>
+        where
+            F1: ::core::future::Future,
+        {
+            self.set(Self::Await1 {
+                __awaitee: ::core::mem::MaybeUninit::new(future),
+                inner_len: ::core::mem::MaybeUninit::uninit(),
+                outer: ::core::mem::MaybeUninit::uninit(),
+            });
+            self.poll_in_place(|state| match state {
+                __NestedStateProj::Await1(future) => {
+                    ::core::future::Future::poll(future, cx)
+                }
+                _ => ::core::unreachable!(),
+            })
+        }
+        /// Suspends at `Await1`: the running code hands the state the locals that live across the point, a marker for each one in a slot.
+        #[inline(always)]
+        #[allow(clippy::too_many_arguments)]
+        fn hold_await1(
+            self: ::core::pin::Pin<&mut Self>,
+            inner_len: __InSlot<InnerLen, bool>,
+            outer: __InSlot<Outer, ()>,
+        ) {
+            let Self::Await1 { inner_len: __held0, outer: __held1, .. } = (unsafe {
+                self.get_unchecked_mut()
+            }) else { ::core::unreachable!() };
+            __held0.write(inner_len);
+            __held1.write(outer);
+        }
+        /// Leaves `Await1` once its future is ready: drops the future where it lies, takes the locals back, in the order they were declared, and leaves `Poisoned` until the next await. Each field is read on its own, as `hold_await1` wrote it.
+        #[inline(always)]
+        fn resume_await1(
+            self: ::core::pin::Pin<&mut Self>,
+        ) -> (__InSlot<Outer, ()>, __InSlot<InnerLen, bool>) {
+            let this = unsafe { self.get_unchecked_mut() };
+            unsafe { this.drop_awaitee() };
+            let Self::Await1 { inner_len, outer, .. } = this else {
+                ::core::unreachable!()
+            };
+            let held = (
+                unsafe { outer.assume_init_read() },
+                unsafe { inner_len.assume_init_read() },
+            );
+            unsafe { ::core::ptr::write(this, Self::Poisoned) };
+            held
         }
         /// Drops the awaited future in place, if the state holds one.
         ///
@@ -180,6 +318,7 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
         ) -> ::core::task::Poll<O>,
     {
         type Output = O;
+        #[inline]
         fn poll(
             self: ::core::pin::Pin<&mut Self>,
             cx: &mut ::core::task::Context<'_>,
@@ -448,118 +587,128 @@ fn nested() -> impl ::core::future::Future<Output = usize> {
             clippy::pedantic,
         )]
         move |mut __state, __slots, __cx| -> ::core::task::Poll<usize> {
-            '__poll: loop {
-                match __state.as_mut().project() {
-                    __NestedStateProj::Start => {
-                        __state.as_mut().take();
-                        if false {
-                            return ::core::task::Poll::Ready(
-                                __native_check::<
-                                    usize,
-                                    _,
-                                >(async move {
-                                    if false {
-                                        return __native_check::<
-                                            usize,
-                                            _,
-                                        >(::core::future::pending());
-                                    }
-                                    let outer = String::from("outer");
-                                    let inner_len = {
-                                        let inner = vec![1, 2, 3];
-                                        double(1).await;
-                                        inner.len()
-                                    };
-                                    double(2).await;
-                                    outer.len() + inner_len
-                                }),
-                            );
-                        }
-                        let outer = unsafe { __NestedSlots::outer_slot(__slots) }
-                            .fill(String::from("outer"));
-                        unsafe { __NestedSlots::inner_len_slot(__slots) }
-                            .fill({
-                                let inner = unsafe { __NestedSlots::inner_slot(__slots) }
-                                    .fill(vec![1, 2, 3]);
-                                {
-                                    let __awaitee = ::core::future::IntoFuture::into_future(
-                                        double(1),
-                                    );
-                                    __state
-                                        .set(__NestedState::Await0 {
-                                            __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                            inner: inner.park(),
-                                            outer: outer.park(),
-                                        });
-                                    continue '__poll;
-                                };
-                            });
-                    }
-                    __NestedStateProj::Await0(__awaitee) => {
-                        let __output = match ::core::future::Future::poll(
-                            __awaitee,
-                            __cx,
-                        ) {
-                            ::core::task::Poll::Ready(__output) => __output,
-                            ::core::task::Poll::Pending => {
-                                return ::core::task::Poll::Pending;
-                            }
-                        };
-                        let __NestedState::Await0 { outer, inner, .. } = __state
-                            .as_mut()
-                            .take() else { ::core::unreachable!() };
-                        let outer = unsafe { __NestedSlots::outer_slot(__slots) }
-                            .unpark(outer);
-                        let inner = unsafe { __NestedSlots::inner_slot(__slots) }
-                            .unpark(inner);
-                        let inner_len = unsafe { __NestedSlots::inner_len_slot(__slots) }
-                            .fill({
-                                let inner = inner;
-                                __output;
-                                (*unsafe { inner.place() }).len()
-                            });
-                        {
-                            let __awaitee = ::core::future::IntoFuture::into_future(
-                                double(2),
-                            );
-                            __state
-                                .set(__NestedState::Await1 {
-                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                    inner_len: inner_len.park(),
-                                    outer: outer.park(),
-                                });
-                            continue '__poll;
-                        };
-                    }
-                    __NestedStateProj::Await1(__awaitee) => {
-                        let __output = match ::core::future::Future::poll(
-                            __awaitee,
-                            __cx,
-                        ) {
-                            ::core::task::Poll::Ready(__output) => __output,
-                            ::core::task::Poll::Pending => {
-                                return ::core::task::Poll::Pending;
-                            }
-                        };
-                        let __NestedState::Await1 { outer, inner_len, .. } = __state
-                            .as_mut()
-                            .take() else { ::core::unreachable!() };
-                        let outer = unsafe { __NestedSlots::outer_slot(__slots) }
-                            .unpark(outer);
-                        let inner_len = unsafe { __NestedSlots::inner_len_slot(__slots) }
-                            .unpark(inner_len);
-                        __output;
+            match __state.as_mut().project() {
+                __NestedStateProj::Start => {
+                    __state.as_mut().take();
+                    if false {
                         return ::core::task::Poll::Ready(
-                            (*unsafe { outer.place() }).len()
-                                + unsafe { inner_len.take() },
+                            __native_check::<
+                                usize,
+                                _,
+                            >(async move {
+                                if false {
+                                    return __native_check::<
+                                        usize,
+                                        _,
+                                    >(::core::future::pending());
+                                }
+                                let outer = String::from("outer");
+                                let inner_len = {
+                                    let inner = vec![1, 2, 3];
+                                    double(1).await;
+                                    inner.len()
+                                };
+                                double(2).await;
+                                outer.len() + inner_len
+                            }),
                         );
                     }
-                    __NestedStateProj::Done => {
-                        ::core::panic!("`async fn` resumed after completion")
-                    }
-                    __NestedStateProj::Poisoned => {
-                        ::core::panic!("`async fn` resumed after panicking")
-                    }
+                    let outer = unsafe { __NestedSlots::outer_slot(__slots) }
+                        .fill(String::from("outer"));
+                    let inner_len = unsafe { __NestedSlots::inner_len_slot(__slots) }
+                        .fill({
+                            let inner = unsafe { __NestedSlots::inner_slot(__slots) }
+                                .fill(vec![1, 2, 3]);
+                            {
+                                let __awaitee = ::core::future::IntoFuture::into_future(
+                                    double(1),
+                                );
+                                match __state.as_mut().await0(__awaitee, __cx) {
+                                    ::core::task::Poll::Ready(__output) => __output,
+                                    ::core::task::Poll::Pending => {
+                                        __state.as_mut().hold_await0(inner.park(), outer.park());
+                                        return ::core::task::Poll::Pending;
+                                    }
+                                }
+                            };
+                            (*unsafe { inner.place() }).len()
+                        });
+                    {
+                        let __awaitee = ::core::future::IntoFuture::into_future(
+                            double(2),
+                        );
+                        match __state.as_mut().await1(__awaitee, __cx) {
+                            ::core::task::Poll::Ready(__output) => __output,
+                            ::core::task::Poll::Pending => {
+                                __state
+                                    .as_mut()
+                                    .hold_await1(inner_len.park(), outer.park());
+                                return ::core::task::Poll::Pending;
+                            }
+                        }
+                    };
+                    return ::core::task::Poll::Ready(
+                        (*unsafe { outer.place() }).len() + unsafe { inner_len.take() },
+                    );
+                }
+                __NestedStateProj::Await0(__awaitee) => {
+                    let __output = match ::core::future::Future::poll(__awaitee, __cx) {
+                        ::core::task::Poll::Ready(__output) => __output,
+                        ::core::task::Poll::Pending => {
+                            return ::core::task::Poll::Pending;
+                        }
+                    };
+                    let (outer, inner) = __state.as_mut().resume_await0();
+                    let outer = unsafe { __NestedSlots::outer_slot(__slots) }
+                        .unpark(outer);
+                    let inner = unsafe { __NestedSlots::inner_slot(__slots) }
+                        .unpark(inner);
+                    let inner_len = unsafe { __NestedSlots::inner_len_slot(__slots) }
+                        .fill({
+                            let inner = inner;
+                            __output;
+                            (*unsafe { inner.place() }).len()
+                        });
+                    {
+                        let __awaitee = ::core::future::IntoFuture::into_future(
+                            double(2),
+                        );
+                        match __state.as_mut().await1(__awaitee, __cx) {
+                            ::core::task::Poll::Ready(__output) => __output,
+                            ::core::task::Poll::Pending => {
+                                __state
+                                    .as_mut()
+                                    .hold_await1(inner_len.park(), outer.park());
+                                return ::core::task::Poll::Pending;
+                            }
+                        }
+                    };
+                    return ::core::task::Poll::Ready(
+                        (*unsafe { outer.place() }).len() + unsafe { inner_len.take() },
+                    );
+                }
+                __NestedStateProj::Await1(__awaitee) => {
+                    let __output = match ::core::future::Future::poll(__awaitee, __cx) {
+                        ::core::task::Poll::Ready(__output) => __output,
+                        ::core::task::Poll::Pending => {
+                            return ::core::task::Poll::Pending;
+                        }
+                    };
+                    let (outer, inner_len) = __state.as_mut().resume_await1();
+                    let outer = unsafe { __NestedSlots::outer_slot(__slots) }
+                        .unpark(outer);
+                    let inner_len = unsafe { __NestedSlots::inner_len_slot(__slots) }
+                        .unpark(inner_len);
+                    __output;
+                    return ::core::task::Poll::Ready(
+                        (*unsafe { outer.place() }).len() + unsafe { inner_len.take() },
+                    );
+                }
+                __NestedStateProj::Done => {
+                    ::core::panic!("`async fn` resumed after completion")
+                }
+                __NestedStateProj::Poisoned => {
+                    ::core::panic!("`async fn` resumed after panicking")
                 }
             }
         },

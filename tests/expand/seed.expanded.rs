@@ -70,6 +70,80 @@ fn example() -> impl ::core::future::Future<Output = ()> {
             unsafe { this.drop_awaitee() };
             *this = Self::Poisoned;
         }
+        /// Polls the future the running code has just stored, where it lies: `poll` picks it
+        /// out of the projection. Once it is ready it is dropped (`take`), as rustc drops it
+        /// right after its last poll, and the state is `Poisoned` until the next await. If the
+        /// poll panics, it is dropped here, before the unwinding reaches the locals of the
+        /// running code (which the state does not hold): rustc's frame drops it first too.
+        #[inline(always)]
+        fn poll_in_place<O>(
+            mut self: ::core::pin::Pin<&mut Self>,
+            poll: impl ::core::ops::FnOnce(
+                __ExampleStateProj<'_, F0, F1>,
+            ) -> ::core::task::Poll<O>,
+        ) -> ::core::task::Poll<O> {
+            struct TakeOnUnwind<'a, S>(
+                ::core::pin::Pin<&'a mut S>,
+                fn(::core::pin::Pin<&mut S>),
+            );
+            impl<S> ::core::ops::Drop for TakeOnUnwind<'_, S> {
+                fn drop(&mut self) {
+                    (self.1)(self.0.as_mut());
+                }
+            }
+            let mut guard = TakeOnUnwind(
+                self.as_mut(),
+                |state| {
+                    state.take();
+                },
+            );
+            let poll = poll(guard.0.as_mut().project());
+            ::core::mem::forget(guard);
+            if poll.is_ready() {
+                self.take();
+            }
+            poll
+        }
+        /// `fetch().await`, reached by running code: stores its future as `Await0`'s and polls it where it lies (see `poll_in_place`).
+        #[inline(always)]
+        fn await0(
+            mut self: ::core::pin::Pin<&mut Self>,
+            future: F0,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<F0::Output>
+        where
+            F0: ::core::future::Future,
+        {
+            self.set(Self::Await0 {
+                __awaitee: ::core::mem::MaybeUninit::new(future),
+            });
+            self.poll_in_place(|state| match state {
+                __ExampleStateProj::Await0(future) => {
+                    ::core::future::Future::poll(future, cx)
+                }
+                _ => ::core::unreachable!(),
+            })
+        }
+        /// `save(result).await`, reached by running code: stores its future as `Await1`'s and polls it where it lies (see `poll_in_place`).
+        #[inline(always)]
+        fn await1(
+            mut self: ::core::pin::Pin<&mut Self>,
+            future: F1,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<F1::Output>
+        where
+            F1: ::core::future::Future,
+        {
+            self.set(Self::Await1 {
+                __awaitee: ::core::mem::MaybeUninit::new(future),
+            });
+            self.poll_in_place(|state| match state {
+                __ExampleStateProj::Await1(future) => {
+                    ::core::future::Future::poll(future, cx)
+                }
+                _ => ::core::unreachable!(),
+            })
+        }
         /// Drops the awaited future in place, if the state holds one.
         ///
         /// # Safety
@@ -137,6 +211,7 @@ fn example() -> impl ::core::future::Future<Output = ()> {
         ) -> ::core::task::Poll<O>,
     {
         type Output = O;
+        #[inline]
         fn poll(
             self: ::core::pin::Pin<&mut Self>,
             cx: &mut ::core::task::Context<'_>,
@@ -187,89 +262,138 @@ fn example() -> impl ::core::future::Future<Output = ()> {
             path_statements,
             unused_unsafe,
             irrefutable_let_patterns,
+            unused_assignments,
             clippy::all,
             clippy::pedantic,
         )]
         move |mut __state, __cx| -> ::core::task::Poll<()> {
-            '__poll: loop {
-                match __state.as_mut().project() {
-                    __ExampleStateProj::Start => {
-                        __state.as_mut().take();
-                        {
-                            let __awaitee = ::core::future::IntoFuture::into_future(
-                                fetch(),
-                            );
-                            __state
-                                .set(__ExampleState::Await0 {
-                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                });
-                            ::std::println!(
-                                "[example] Start -> Await0: suspended at `fetch().await`"
-                            );
-                            continue '__poll;
-                        };
-                    }
-                    __ExampleStateProj::Await0(__awaitee) => {
-                        let __output = match ::core::future::Future::poll(
-                            __awaitee,
-                            __cx,
-                        ) {
-                            ::core::task::Poll::Ready(__output) => __output,
+            match __state.as_mut().project() {
+                __ExampleStateProj::Start => {
+                    __state.as_mut().take();
+                    let mut __from: &str = "Start";
+                    let data = {
+                        let __awaitee = ::core::future::IntoFuture::into_future(fetch());
+                        ::std::println!(
+                            "[example] {} -> Await0: suspended at `fetch().await`",
+                            __from
+                        );
+                        match __state.as_mut().await0(__awaitee, __cx) {
+                            ::core::task::Poll::Ready(__output) => {
+                                ::std::println!(
+                                    "[example] Await0: `fetch().await` is ready"
+                                );
+                                __from = "Await0";
+                                __output
+                            }
                             ::core::task::Poll::Pending => {
                                 ::std::println!(
                                     "[example] Await0: `fetch().await` is pending"
                                 );
                                 return ::core::task::Poll::Pending;
                             }
-                        };
-                        ::std::println!("[example] Await0: `fetch().await` is ready");
-                        __state.as_mut().take();
-                        let data = __output;
-                        let result = process(data);
-                        {
-                            let __awaitee = ::core::future::IntoFuture::into_future(
-                                save(result),
-                            );
-                            __state
-                                .set(__ExampleState::Await1 {
-                                    __awaitee: ::core::mem::MaybeUninit::new(__awaitee),
-                                });
-                            ::std::println!(
-                                "[example] Await0 -> Await1: suspended at `save(result).await`"
-                            );
-                            continue '__poll;
-                        };
-                    }
-                    __ExampleStateProj::Await1(__awaitee) => {
-                        let __output = match ::core::future::Future::poll(
-                            __awaitee,
-                            __cx,
-                        ) {
-                            ::core::task::Poll::Ready(__output) => __output,
+                        }
+                    };
+                    let result = process(data);
+                    {
+                        let __awaitee = ::core::future::IntoFuture::into_future(
+                            save(result),
+                        );
+                        ::std::println!(
+                            "[example] {} -> Await1: suspended at `save(result).await`",
+                            __from
+                        );
+                        match __state.as_mut().await1(__awaitee, __cx) {
+                            ::core::task::Poll::Ready(__output) => {
+                                ::std::println!(
+                                    "[example] Await1: `save(result).await` is ready"
+                                );
+                                __from = "Await1";
+                                __output
+                            }
                             ::core::task::Poll::Pending => {
                                 ::std::println!(
                                     "[example] Await1: `save(result).await` is pending"
                                 );
                                 return ::core::task::Poll::Pending;
                             }
-                        };
-                        ::std::println!(
-                            "[example] Await1: `save(result).await` is ready"
+                        }
+                    };
+                    {
+                        let __value = ();
+                        ::std::println!("[example] {} -> Done: returned", __from);
+                        return ::core::task::Poll::Ready(__value);
+                    };
+                }
+                __ExampleStateProj::Await0(__awaitee) => {
+                    let __output = match ::core::future::Future::poll(__awaitee, __cx) {
+                        ::core::task::Poll::Ready(__output) => __output,
+                        ::core::task::Poll::Pending => {
+                            ::std::println!(
+                                "[example] Await0: `fetch().await` is pending"
+                            );
+                            return ::core::task::Poll::Pending;
+                        }
+                    };
+                    ::std::println!("[example] Await0: `fetch().await` is ready");
+                    __state.as_mut().take();
+                    let mut __from: &str = "Await0";
+                    let data = __output;
+                    let result = process(data);
+                    {
+                        let __awaitee = ::core::future::IntoFuture::into_future(
+                            save(result),
                         );
-                        __state.as_mut().take();
-                        __output;
-                        {
-                            let __value = ();
-                            ::std::println!("[example] Await1 -> Done: returned");
-                            return ::core::task::Poll::Ready(__value);
-                        };
-                    }
-                    __ExampleStateProj::Done => {
-                        ::core::panic!("`async fn` resumed after completion")
-                    }
-                    __ExampleStateProj::Poisoned => {
-                        ::core::panic!("`async fn` resumed after panicking")
-                    }
+                        ::std::println!(
+                            "[example] {} -> Await1: suspended at `save(result).await`",
+                            __from
+                        );
+                        match __state.as_mut().await1(__awaitee, __cx) {
+                            ::core::task::Poll::Ready(__output) => {
+                                ::std::println!(
+                                    "[example] Await1: `save(result).await` is ready"
+                                );
+                                __from = "Await1";
+                                __output
+                            }
+                            ::core::task::Poll::Pending => {
+                                ::std::println!(
+                                    "[example] Await1: `save(result).await` is pending"
+                                );
+                                return ::core::task::Poll::Pending;
+                            }
+                        }
+                    };
+                    {
+                        let __value = ();
+                        ::std::println!("[example] {} -> Done: returned", __from);
+                        return ::core::task::Poll::Ready(__value);
+                    };
+                }
+                __ExampleStateProj::Await1(__awaitee) => {
+                    let __output = match ::core::future::Future::poll(__awaitee, __cx) {
+                        ::core::task::Poll::Ready(__output) => __output,
+                        ::core::task::Poll::Pending => {
+                            ::std::println!(
+                                "[example] Await1: `save(result).await` is pending"
+                            );
+                            return ::core::task::Poll::Pending;
+                        }
+                    };
+                    ::std::println!("[example] Await1: `save(result).await` is ready");
+                    __state.as_mut().take();
+                    let mut __from: &str = "Await1";
+                    __output;
+                    {
+                        let __value = ();
+                        ::std::println!("[example] {} -> Done: returned", __from);
+                        return ::core::task::Poll::Ready(__value);
+                    };
+                }
+                __ExampleStateProj::Done => {
+                    ::core::panic!("`async fn` resumed after completion")
+                }
+                __ExampleStateProj::Poisoned => {
+                    ::core::panic!("`async fn` resumed after panicking")
                 }
             }
         },

@@ -113,6 +113,10 @@ pub(super) fn items(names: &Names, function: &str, slot_types: &[&Ident]) -> Tok
         {
             type Output = O;
 
+            // A thin wrapper around the resume closure: like the `poll` of
+            // rustc's own machine, it is inlined into the executor's loop
+            // where LLVM sees fit, across codegen units too.
+            #[inline]
             fn poll(
                 self: ::core::pin::Pin<&mut Self>,
                 cx: &mut ::core::task::Context<'_>,

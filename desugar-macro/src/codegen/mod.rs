@@ -11,18 +11,25 @@
 //!     impl Drop for __NameFuture { .. }                                          // cancellation
 //!
 //!     __NameFuture::new(__NameState::Start { args }, move |mut __state, __cx| -> Poll<T> {
-//!         '__poll: loop {
-//!             match __state.as_mut().project() {
-//!                 Start => { .. the body, to the first .await .. }
-//!                 Await0(awaitee) => { poll it; on Ready re-enter the body there }
-//!                 ..
-//!                 Done => panic!("`async fn` resumed after completion"),
-//!                 Poisoned => panic!("`async fn` resumed after panicking"),
-//!             }
+//!         match __state.as_mut().project() {
+//!             Start => { .. the body, each .await polled where it stands .. }
+//!             Await0(awaitee) => { poll it; on Ready re-enter the body there, run on }
+//!             ..
+//!             Done => panic!("`async fn` resumed after completion"),
+//!             Poisoned => panic!("`async fn` resumed after panicking"),
 //!         }
 //!     })
 //! }
 //! ```
+//!
+//! An `.await` in running code stores its future in the state and polls it
+//! at once (`__state.as_mut().await0(future, cx)`): if it is ready, the code
+//! goes on with the output, as rustc's does; if not, the state takes the
+//! locals that live across the point (`hold_await0`) and the closure returns
+//! `Pending`. A body that cannot be written more than once (see
+//! `lower::inline`) has the other shape: the arms sit in a `'__poll: loop`,
+//! and every `.await`, loop head and join goes round it, to the one arm
+//! that goes on from there.
 //!
 //! [`states`] writes the enums, [`frame`] the future type, [`resume`] the
 //! arms of `poll`, [`pinned`] the slots of locals borrowed across an
@@ -181,9 +188,27 @@ pub(crate) fn generate(
         -> #impl_token ::core::future::Future<Output = #output> #send
     );
 
+    let dispatch = quote! {
+        match #state_var.as_mut().project() {
+            #start
+            #(#awaits)*
+            #projection::Done => ::core::panic!("`async fn` resumed after completion"),
+            #projection::Poisoned => ::core::panic!("`async fn` resumed after panicking"),
+        }
+    };
+    // With transit points, an arm goes on to the next by going round the
+    // loop; polled in place, each arm runs to a `return`.
+    let dispatch = if lowered.in_place {
+        dispatch
+    } else {
+        quote!(#poll: loop { #dispatch })
+    };
     let attrs = &function.attrs;
     let items = &lowered.items;
     let vis = &function.vis;
+    // `__from` is written at each await point polled in place, and read
+    // only by the next trace line, if there is one.
+    let trace_allow = (args.trace && lowered.in_place).then(|| quote!(unused_assignments,));
     let trace_start = if args.trace {
         let line = format!("[{name}] created in state Start: nothing runs until the first poll");
         quote!(::std::println!("{}", #line);)
@@ -212,17 +237,11 @@ pub(crate) fn generate(
                     path_statements, // `__output;` drops an awaited value, as `fut.await;` does
                     unused_unsafe, // an arm may hold only the safe part of a split `unsafe` block
                     irrefutable_let_patterns, // the last arm of a `match` whose guards await
+                    #trace_allow
                     clippy::all, clippy::pedantic, // the body is the user's, as they wrote it
                 )]
                 move |mut #state_var, #slots_arg #cx| #closure_output {
-                    #poll: loop {
-                        match #state_var.as_mut().project() {
-                            #start
-                            #(#awaits)*
-                            #projection::Done => ::core::panic!("`async fn` resumed after completion"),
-                            #projection::Poisoned => ::core::panic!("`async fn` resumed after panicking"),
-                        }
-                    }
+                    #dispatch
                 },
             )
         }

@@ -284,10 +284,23 @@ impl Emitter<'_> {
                 });
                 if contains_point(&e.cond, k) {
                     // Re-entered in the condition: test it once, then loop.
+                    // The bindings of a `let` chain the condition already
+                    // passed are declared again around that test, and dropped
+                    // at its end, before the loop goes on.
+                    let restores = self.restores(k, Scope::of(&e.body));
                     let cond = self.resume_expr(&e.cond, k);
                     let body = self.forward_block(&e.body);
-                    let test: Stmt = syn::parse_quote! {
-                        if #cond { #cont: #body } else { break #brk; }
+                    let test: Stmt = if restores.is_empty() {
+                        syn::parse_quote! {
+                            if #cond { #cont: #body } else { break #brk; }
+                        }
+                    } else {
+                        syn::parse_quote! {
+                            {
+                                #(#restores)*
+                                if #cond { #cont: #body } else { break #brk; }
+                            }
+                        }
                     };
                     self.loops.pop();
                     self.reentered_loop(brk, cont, vec![test], Vec::new(), expr)
@@ -348,7 +361,7 @@ impl Emitter<'_> {
         }
     }
 
-    /// `'brk: { before; 'cont: { rest } loop_copy }`, trimmed of what is
+    /// `'brk: { before; 'cont: { rest } loop_again }`, trimmed of what is
     /// unreachable and of labels nothing uses.
     pub(super) fn reentered_loop(
         &mut self,
@@ -375,10 +388,18 @@ impl Emitter<'_> {
             stmts.push(Stmt::Expr(rest_expr, None));
         }
         if reaches_copy {
-            let head = construct_attrs(original)
-                .and_then(|attrs| loop_index(attrs))
-                .expect("a loop that awaits has a head");
-            stmts.push(Stmt::Expr(self.goto_loop(head), None));
+            let again = if self.lowered.in_place {
+                // Polled in place: the loop is written again, here.
+                let mut copy = original.clone();
+                self.visit_expr_mut(&mut copy);
+                copy
+            } else {
+                let head = construct_attrs(original)
+                    .and_then(|attrs| loop_index(attrs))
+                    .expect("a loop that awaits has a head");
+                self.goto_loop(head)
+            };
+            stmts.push(Stmt::Expr(again, None));
         }
         let block = Block {
             brace_token: Default::default(),

@@ -1,16 +1,18 @@
 //! The arms of `poll`: the body, cut at each point it can resume from.
 //!
-//! The `Start` arm is the body as written, with each `.await` replaced by a
-//! *suspension*: evaluate the operand into a future, move it and the live
-//! locals into the state for that await point, and `continue` the poll loop
-//! so that the new state's arm polls the future at once (rustc also polls
-//! an awaited future as soon as it is created).
+//! The `Start` arm is the body as written, with each `.await` replaced by
+//! the code that awaits in place (see `lower::inline`): evaluate the
+//! operand into a future, store it in the state for that await point and
+//! poll it where it lies. If it is ready, its output is the value of the
+//! `.await` and the code goes on. If it is pending, the state takes the
+//! locals that live across the point and the arm returns `Pending`.
 //!
 //! The arm of state `AwaitN` polls the stored future. On `Pending` it
 //! returns `Pending`, leaving the state as it is. On `Ready(output)` it
 //! takes the locals out of the state and *re-enters* the body at await
 //! point `N`: the code that remains to run, rebuilt around the hole the
-//! `.await` leaves, which `output` fills. Re-entering is structural:
+//! `.await` leaves, which `output` fills, and then run on to the end.
+//! Re-entering is structural:
 //!
 //! | where the point is             | what the arm continues with                          |
 //! |--------------------------------|------------------------------------------------------|
@@ -18,17 +20,21 @@
 //! | an operand                     | the expression, with that operand re-entered         |
 //! | an `if` / `match` condition    | the `if` / `match`, with the condition re-entered    |
 //! | an `if` branch or `match` arm  | that branch alone (the test has been made)           |
-//! | a `loop` or `while` body       | `'brk: { 'cont: { rest of body } goto LoopN }`       |
+//! | a `loop` or `while` body       | `'brk: { 'cont: { rest of body } the loop again }`   |
 //!
 //! A `break` or `continue` whose loop was re-entered becomes a `break` to
-//! one of those labels. Transit points (see `lower::transit`) are where
-//! this would write code twice: entering a loop that awaits goes to its
-//! `LoopN` state, whose arm writes the loop once, and finishing a
-//! branching construct followed by more awaits goes to its `JoinN` state,
-//! whose arm re-enters with the construct's value as the hole. Everything
-//! is written only up to the first point where control certainly leaves
-//! the arm (a transition or a `return`), so each piece of the body appears
-//! once in the live code of the expansion.
+//! one of those labels. Code after an await point is so written once in
+//! each arm that can reach it.
+//!
+//! A body that cannot be written more than once has transit points (see
+//! `lower::transit`) instead: every `.await` is a *suspension* (store the
+//! future and the live locals, `continue` the poll loop to the arm that
+//! polls it), entering a loop that awaits goes to its `LoopN` state, whose
+//! arm writes the loop once, and finishing a branching construct followed
+//! by more awaits goes to its `JoinN` state, whose arm re-enters with the
+//! construct's value as the hole. Everything is written only up to the
+//! first point where control certainly leaves the arm (a transition or a
+//! `return`), so each piece of the body appears once in the live code.
 //!
 //! `return value` becomes `return Poll::Ready(value)` and `?` is spelled
 //! out with the `__Try` helpers (see `try_op`): the arm is a closure, and
@@ -151,6 +157,35 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// A `::std::println!` of a transition from the state the running code
+    /// is in, `-> rest`. Polled in place, the arm of one state runs past
+    /// the await points its future was ready at, so that state is kept in
+    /// `__from` as the code runs.
+    pub(super) fn trace_from(&self, rest: &str) -> TokenStream {
+        match &self.trace {
+            Some(function) if self.lowered.in_place => {
+                let line = format!(
+                    "[{function}] {{}} -> {}",
+                    rest.replace('{', "{{").replace('}', "}}")
+                );
+                let from = hidden("__from");
+                quote!(::std::println!(#line, #from);)
+            }
+            Some(_) => self.trace(format!("{} -> {rest}", self.state_name(self.from))),
+            None => TokenStream::new(),
+        }
+    }
+
+    /// `let mut __from = "State";` at the top of an arm, for [`trace_from`].
+    fn trace_origin(&self) -> TokenStream {
+        if self.trace.is_none() || !self.lowered.in_place {
+            return TokenStream::new();
+        }
+        let from = hidden("__from");
+        let name = self.state_name(self.from);
+        quote!(let mut #from: &str = #name;)
+    }
+
     /// The `Start` arm: the body from the top.
     pub(super) fn start_arm(&mut self) -> TokenStream {
         self.from = None;
@@ -178,9 +213,11 @@ impl<'a> Emitter<'a> {
             }
         };
         let prologue = &self.start_prologue;
+        let origin = self.trace_origin();
         quote! {
             #projection::Start => {
                 #take
+                #origin
                 #prologue
                 #body
             }
@@ -225,11 +262,22 @@ impl<'a> Emitter<'a> {
         };
         let take = if fields.is_empty() {
             quote!(#state_var.as_mut().take();)
+        } else if self.lowered.in_place {
+            // The locals back from the fields `hold_*` wrote, one by one
+            // (see `states::in_place_methods`).
+            let resume = quote::format_ident!("resume_{}", variant.to_string().to_lowercase());
+            let idents = point.carried.iter().rev().map(|&b| {
+                let ident = &self.analysis.bindings[b].ident;
+                let mutability = self.declared_mut(b, false).then(|| quote!(mut));
+                quote!(#mutability #ident)
+            });
+            quote!(let (#(#idents,)*) = #state_var.as_mut().#resume();)
         } else {
             take
         };
         let unpark = self.unpark(&point.carried);
-        let take = quote!(#take #unpark);
+        let origin = self.trace_origin();
+        let take = quote!(#take #unpark #origin);
         match point.kind {
             PointKind::Await(k) => {
                 let source = &self.lowered.awaits[k].source;
@@ -299,12 +347,19 @@ impl<'a> Emitter<'a> {
         let b = &self.analysis.bindings[binding];
         let field = self.names.field(binding);
         let ident = &b.ident;
-        let mutability = (b.mutable && (start || b.scope == Scope::Top)).then(|| quote!(mut));
+        let mutability = self.declared_mut(binding, start).then(|| quote!(mut));
         if field == ident {
             quote!(#mutability #ident)
         } else {
             quote!(#field: #mutability #ident)
         }
+    }
+
+    /// Whether taking `binding` out of a state declares it `mut` there: it
+    /// is `mut`, and declared right there (its scope is the function's).
+    fn declared_mut(&self, binding: usize, start: bool) -> bool {
+        let b = &self.analysis.bindings[binding];
+        b.mutable && (start || b.scope == Scope::Top)
     }
 
     /// Ends the top level of an arm: a tail value becomes `Ready`.
@@ -338,12 +393,11 @@ impl<'a> Emitter<'a> {
 
     /// `return Poll::Ready(value)`: the function returns.
     pub(super) fn ready(&self, value: Expr) -> Expr {
-        let from = self.state_name(self.from);
         match &self.trace {
             None => syn::parse_quote!(return ::core::task::Poll::Ready(#value)),
             Some(_) => {
                 let value_var = hidden("__value");
-                let trace = self.trace(format!("{from} -> Done: returned"));
+                let trace = self.trace_from("Done: returned");
                 syn::parse_quote!({
                     let #value_var = #value;
                     #trace
@@ -380,10 +434,7 @@ impl<'a> Emitter<'a> {
                 quote!(#field: #ident)
             }
         });
-        let trace = self.trace(format!(
-            "{} -> {variant}: {note}",
-            self.state_name(self.from)
-        ));
+        let trace = self.trace_from(&format!("{variant}: {note}"));
         let poll = poll_label();
         syn::parse_quote! {
             {
@@ -401,6 +452,9 @@ impl<'a> Emitter<'a> {
     /// The suspension at await point `k`: the operand becomes the future
     /// the new state holds, with the locals that live across the point.
     pub(super) fn suspend(&mut self, k: usize, operand: Expr) -> Expr {
+        if self.lowered.in_place {
+            return self.poll_in_place(k, operand);
+        }
         let p = self.analysis.point(PointKind::Await(k));
         let awaitee = hidden("__awaitee");
         let point = &self.lowered.awaits[k];
@@ -421,6 +475,93 @@ impl<'a> Emitter<'a> {
             return typed(transition, quote!(&raw const #awaitee));
         }
         self.lending_suspend(p, k, operand, &note)
+    }
+
+    /// Await point `k` in a body polled in place (see `lower::inline`): the
+    /// operand becomes the future the state stores and polls at once. If it
+    /// is ready, its output is the value of the expression and the code
+    /// goes on; if not, the state takes the locals that live across the
+    /// point and the arm returns.
+    ///
+    /// ```text
+    /// match __state.as_mut().await0(IntoFuture::into_future(operand), __cx) {
+    ///     Poll::Ready(__output) => __output,
+    ///     Poll::Pending => {
+    ///         __state.as_mut().hold_await0(i.park(), sum);
+    ///         return Poll::Pending;
+    ///     }
+    /// }
+    /// ```
+    fn poll_in_place(&mut self, k: usize, operand: Expr) -> Expr {
+        let p = self.analysis.point(PointKind::Await(k));
+        let point = &self.lowered.awaits[k];
+        let variant = &self.names.variants[p];
+        let lower = variant.to_string().to_lowercase();
+        let (method, hold) = (
+            quote::format_ident!("{lower}"),
+            quote::format_ident!("hold_{lower}"),
+        );
+        let (state_var, cx, output, awaitee, from) = (
+            hidden("__state"),
+            hidden("__cx"),
+            hidden("__output"),
+            hidden("__awaitee"),
+            hidden("__from"),
+        );
+        let prepare: Stmt = if super::recursion::calls_itself(&operand, &self.function) {
+            // A boxed call of this function: stored as `dyn Future`.
+            let erased = super::recursion::erased_type(self.local);
+            syn::parse_quote_spanned! {point.span=> let #awaitee: #erased = #operand; }
+        } else {
+            syn::parse_quote_spanned! {point.span=>
+                let #awaitee = ::core::future::IntoFuture::into_future(#operand);
+            }
+        };
+        let carried = &self.analysis.points[p].carried;
+        let fields: Vec<TokenStream> = carried
+            .iter()
+            .map(|&b| {
+                let ident = &self.analysis.bindings[b].ident;
+                if self.names.is_pinned(b) {
+                    // The value stays in its slot; the state gets the marker.
+                    quote!(#ident.park())
+                } else {
+                    quote!(#ident)
+                }
+            })
+            .collect();
+        let hold = (!fields.is_empty()).then(|| quote!(#state_var.as_mut().#hold(#(#fields),*);));
+        let source = &point.source;
+        let on_await = self.trace_from(&format!("{variant}: suspended at `{source}`"));
+        let on_pending = self.trace(format!("{variant}: `{source}` is pending"));
+        let (on_ready, moved_on) = match &self.trace {
+            Some(_) => {
+                let name = variant.to_string();
+                (
+                    self.trace(format!("{variant}: `{source}` is ready")),
+                    quote!(#from = #name;),
+                )
+            }
+            None => (TokenStream::new(), TokenStream::new()),
+        };
+        syn::parse_quote! {
+            {
+                #prepare
+                #on_await
+                match #state_var.as_mut().#method(#awaitee, #cx) {
+                    ::core::task::Poll::Ready(#output) => {
+                        #on_ready
+                        #moved_on
+                        #output
+                    }
+                    ::core::task::Poll::Pending => {
+                        #hold
+                        #on_pending
+                        return ::core::task::Poll::Pending;
+                    }
+                }
+            }
+        }
     }
 
     /// The suspension at await point `k` when its future borrows locals:

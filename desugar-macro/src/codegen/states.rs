@@ -30,6 +30,15 @@
 //! zero-sized marker in its place (see `pinned`), which `poison` drops in
 //! the slot, in order.
 //!
+//! Polled in place (see `lower::inline`), an await point has three methods
+//! of its own: `awaitN` stores the future with the locals' fields empty
+//! (`MaybeUninit`) and polls it where it lies, through `poll_in_place`;
+//! `hold_awaitN` fills the fields when it is pending, so a state at rest
+//! always holds its locals; `resume_awaitN` reads them back, one by one,
+//! once it is ready. While the future is polled the running code holds the
+//! locals, so `poll_in_place` drops the future itself if that poll panics,
+//! before the unwinding drops them, in rustc's order.
+//!
 //! A future that borrows locals (`read(&mut buf).await`) is made after
 //! they are stored: the state is stored with an empty awaitee slot, a
 //! `lend_awaitN` method hands out the slot and pointers to those locals
@@ -76,7 +85,12 @@ pub(super) fn items(
         let variant = &variants[p];
         let fields = point.carried.iter().map(|&b| {
             let (field, ty) = (names.field(b), names.field_ty(b));
-            quote!(#field: #ty)
+            if lowered.in_place {
+                // Written when the function suspends here (see `hold_*`).
+                quote!(#field: ::core::mem::MaybeUninit<#ty>)
+            } else {
+                quote!(#field: #ty)
+            }
         });
         let held: Vec<String> = point
             .carried
@@ -302,7 +316,12 @@ pub(super) fn items(
                 }
             }
         });
-    let poison = poison(names, analysis);
+    let poison = poison(names, analysis, lowered.in_place);
+    let in_place = if lowered.in_place && !analysis.points.is_empty() {
+        in_place_methods(names, lowered, analysis)
+    } else {
+        TokenStream::new()
+    };
     let unit = quote!();
     let drop_awaitee_match = if await_variants.is_empty() {
         unit.to_token_stream()
@@ -371,6 +390,8 @@ pub(super) fn items(
 
             #poison
 
+            #in_place
+
             #(#lend_methods)*
 
             /// Drops the awaited future in place, if the state holds one.
@@ -399,20 +420,219 @@ pub(super) fn items(
     }
 }
 
+/// The methods the running code awaits with when it polls in place (see
+/// `lower::inline`): `awaitN` stores the future of await point `N` and
+/// polls it where it lies, through `poll_in_place`; `hold_awaitN` hands
+/// the state the locals that live across the point, when it is pending.
+fn in_place_methods(names: &Names, lowered: &Lowered, analysis: &Analysis) -> TokenStream {
+    let Names {
+        projection,
+        variants,
+        ..
+    } = names;
+    let futures: Vec<&proc_macro2::Ident> = (0..analysis.points.len())
+        .map(|p| names.future_of(p))
+        .collect();
+    let methods = analysis.points.iter().enumerate().map(|(p, point)| {
+        let PointKind::Await(k) = point.kind else {
+            unreachable!("a body polled in place has no transit point")
+        };
+        let variant = &variants[p];
+        let future = names.future_of(p);
+        let lower = variant.to_string().to_lowercase();
+        let (method, hold) = (
+            quote::format_ident!("{lower}"),
+            quote::format_ident!("hold_{lower}"),
+        );
+        let fields: Vec<_> = point.carried.iter().map(|&b| names.field(b)).collect();
+        let types: Vec<_> = point.carried.iter().map(|&b| names.field_ty(b)).collect();
+        let held: Vec<_> = (0..fields.len())
+            .map(|i| quote::format_ident!("__held{i}"))
+            .collect();
+        let await_doc = format!(
+            " `{}`, reached by running code: stores its future as `{variant}`'s and polls it \
+             where it lies (see `poll_in_place`).",
+            lowered.awaits[k].source
+        );
+        let resume = quote::format_ident!("resume_{lower}");
+        let resume_doc = format!(
+            " Leaves `{variant}` once its future is ready: drops the future where it lies, takes \
+             the locals back, in the order they were declared, and leaves `Poisoned` until the \
+             next await. Each field is read on its own, as `hold_{lower}` wrote it."
+        );
+        let declared: Vec<_> = fields.iter().rev().collect();
+        let declared_types: Vec<_> = types.iter().rev().collect();
+        let resume_method = (!fields.is_empty()).then(|| quote! {
+            #[doc = #resume_doc]
+            #[inline(always)]
+            fn #resume(self: ::core::pin::Pin<&mut Self>) -> (#(#declared_types,)*) {
+                // SAFETY: the state is not moved: its future is dropped where it lies, its
+                // locals are read out once, and it is overwritten without dropping them.
+                let this = unsafe { self.get_unchecked_mut() };
+                // SAFETY: `this` is overwritten below, so the future is not dropped twice.
+                unsafe { this.drop_awaitee() };
+                let Self::#variant { #(#fields,)* .. } = this else {
+                    ::core::unreachable!()
+                };
+                // SAFETY (each): a state at rest holds its locals (see `hold_*`).
+                let held = (#(unsafe { #declared.assume_init_read() },)*);
+                // SAFETY: nothing in the state is left to drop: its future was dropped,
+                // its locals were read out.
+                unsafe { ::core::ptr::write(this, Self::Poisoned) };
+                held
+            }
+        });
+        let hold_method = (!fields.is_empty()).then(|| {
+            let hold_doc = format!(
+                " Suspends at `{variant}`: the running code hands the state the locals that live \
+                 across the point, a marker for each one in a slot."
+            );
+            quote! {
+                #[doc = #hold_doc]
+                #[inline(always)]
+                #[allow(clippy::too_many_arguments)]
+                fn #hold(self: ::core::pin::Pin<&mut Self>, #(#fields: #types),*) {
+                    // SAFETY: the fields are written where they lie; nothing is moved.
+                    let Self::#variant { #(#fields: #held,)* .. } = (unsafe { self.get_unchecked_mut() }) else {
+                        ::core::unreachable!()
+                    };
+                    #(#held.write(#fields);)*
+                }
+            }
+        });
+        quote! {
+            #[doc = #await_doc]
+            #[inline(always)]
+            fn #method(
+                mut self: ::core::pin::Pin<&mut Self>,
+                future: #future,
+                cx: &mut ::core::task::Context<'_>,
+            ) -> ::core::task::Poll<#future::Output>
+            where
+                #future: ::core::future::Future,
+            {
+                self.set(Self::#variant {
+                    __awaitee: ::core::mem::MaybeUninit::new(future),
+                    #(#fields: ::core::mem::MaybeUninit::uninit(),)*
+                });
+                self.poll_in_place(|state| match state {
+                    #projection::#variant(future) => ::core::future::Future::poll(future, cx),
+                    _ => ::core::unreachable!(),
+                })
+            }
+
+            #hold_method
+
+            #resume_method
+        }
+    });
+    quote! {
+        /// Polls the future the running code has just stored, where it lies: `poll` picks it
+        /// out of the projection. Once it is ready it is dropped (`take`), as rustc drops it
+        /// right after its last poll, and the state is `Poisoned` until the next await. If the
+        /// poll panics, it is dropped here, before the unwinding reaches the locals of the
+        /// running code (which the state does not hold): rustc's frame drops it first too.
+        #[inline(always)]
+        fn poll_in_place<O>(
+            mut self: ::core::pin::Pin<&mut Self>,
+            poll: impl ::core::ops::FnOnce(#projection<'_, #(#futures),*>) -> ::core::task::Poll<O>,
+        ) -> ::core::task::Poll<O> {
+            struct TakeOnUnwind<'a, S>(::core::pin::Pin<&'a mut S>, fn(::core::pin::Pin<&mut S>));
+            impl<S> ::core::ops::Drop for TakeOnUnwind<'_, S> {
+                fn drop(&mut self) {
+                    (self.1)(self.0.as_mut());
+                }
+            }
+            let mut guard = TakeOnUnwind(self.as_mut(), |state| {
+                state.take();
+            });
+            let poll = poll(guard.0.as_mut().project());
+            ::core::mem::forget(guard);
+            if poll.is_ready() {
+                self.take();
+            }
+            poll
+        }
+
+        #(#methods)*
+    }
+}
+
 /// `poison`: drops everything the state holds, in order, and leaves
 /// `Poisoned`. With pinned locals it also takes the slots, and a state
 /// that holds one drops its fields one by one, the pinned ones in their
-/// slots, so that the order is still the native one.
-fn poison(names: &Names, analysis: &Analysis) -> TokenStream {
+/// slots, so that the order is still the native one. So does a state of a
+/// body polled in place, whose fields are `MaybeUninit`.
+fn poison(names: &Names, analysis: &Analysis, in_place: bool) -> TokenStream {
     let doc = quote! {
         /// Drops everything the state holds in a native future's order (the awaited future,
         /// then the locals, innermost first) and leaves `Poisoned`: on cancellation and when
         /// a poll panics.
     };
-    let Some(slots) = &names.slots else {
+    let pointer = quote::format_ident!("__slots");
+    let arms: Vec<TokenStream> = analysis
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(_, point)| {
+            if in_place {
+                !point.carried.is_empty()
+            } else {
+                point.carried.iter().any(|&b| names.is_pinned(b))
+            }
+        })
+        .map(|(p, point)| {
+            let variant = &names.variants[p];
+            let fields: Vec<_> = point.carried.iter().map(|&b| names.field(b)).collect();
+            let drops = point.carried.iter().map(|&b| {
+                let field = names.field(b);
+                let value = if in_place {
+                    // SAFETY: a state at rest holds its locals (see `hold_*`).
+                    quote!(unsafe { #field.assume_init() })
+                } else {
+                    quote!(#field)
+                };
+                match (&names.slots, analysis.pins.slot(b)) {
+                    (Some(slots), Some(slot)) => {
+                        let at = super::pinned::slot_fn(slot);
+                        quote! {
+                            // SAFETY: the caller's slots, which this local is in.
+                            unsafe { #slots::#at(#pointer) }.drop_parked(#value);
+                        }
+                    }
+                    _ => quote!(::core::mem::drop(#value);),
+                }
+            });
+            quote! {
+                Self::#variant { #(#fields,)* .. } => { #(#drops)* }
+            }
+        })
+        .collect();
+    let (signature, safety) = match &names.slots {
+        Some(slots) => {
+            let slot_types = analysis.pins.slots.iter().map(|(b, ..)| names.ty(*b));
+            (
+                quote! {
+                    unsafe fn poison(self: ::core::pin::Pin<&mut Self>, #pointer: *mut #slots<#(#slot_types),*>)
+                },
+                quote! {
+                    ///
+                    /// # Safety
+                    ///
+                    /// `__slots` points to the slots of the future this state is in.
+                },
+            )
+        }
+        None => (
+            quote!(fn poison(self: ::core::pin::Pin<&mut Self>)),
+            TokenStream::new(),
+        ),
+    };
+    if arms.is_empty() && names.slots.is_none() {
         return quote! {
             #doc
-            fn poison(self: ::core::pin::Pin<&mut Self>) {
+            #safety
+            #signature {
                 // SAFETY: dropping in place and overwriting does not move the state.
                 let this = unsafe { self.get_unchecked_mut() };
                 // SAFETY: `this` is overwritten right after, so the awaitee is not dropped twice.
@@ -420,44 +640,21 @@ fn poison(names: &Names, analysis: &Analysis) -> TokenStream {
                 *this = Self::Poisoned;
             }
         };
+    }
+    let reason = if in_place {
+        quote!("one arm per state holding a local")
+    } else {
+        quote!("one arm per state holding a pinned local")
     };
-    let slot_types = analysis.pins.slots.iter().map(|(b, ..)| names.ty(*b));
-    let pointer = quote::format_ident!("__slots");
-    let arms = analysis.points.iter().enumerate().filter_map(|(p, point)| {
-        if !point.carried.iter().any(|&b| names.is_pinned(b)) {
-            return None;
-        }
-        let variant = &names.variants[p];
-        let fields: Vec<_> = point.carried.iter().map(|&b| names.field(b)).collect();
-        let drops = point.carried.iter().map(|&b| {
-            let field = names.field(b);
-            match analysis.pins.slot(b) {
-                Some(slot) => {
-                    let at = super::pinned::slot_fn(slot);
-                    quote! {
-                        // SAFETY: the caller's slots, which this local is in.
-                        unsafe { #slots::#at(#pointer) }.drop_parked(#field);
-                    }
-                }
-                None => quote!(::core::mem::drop(#field);),
-            }
-        });
-        Some(quote! {
-            Self::#variant { #(#fields,)* .. } => { #(#drops)* }
-        })
-    });
     quote! {
         #doc
-        ///
-        /// # Safety
-        ///
-        /// `__slots` points to the slots of the future this state is in.
-        unsafe fn poison(self: ::core::pin::Pin<&mut Self>, #pointer: *mut #slots<#(#slot_types),*>) {
+        #safety
+        #signature {
             // SAFETY: dropping in place and overwriting does not move the state.
             let this = unsafe { self.get_unchecked_mut() };
             // SAFETY: `this` is overwritten right after, so the awaitee is not dropped twice.
             unsafe { this.drop_awaitee() };
-            #[allow(clippy::single_match, reason = "one arm per state holding a pinned local")]
+            #[allow(clippy::single_match, reason = #reason)]
             match ::core::mem::replace(this, Self::Poisoned) {
                 #(#arms)*
                 // Dropped by the enum's own drop glue, in field order.

@@ -19,6 +19,7 @@
 //! futures of their own.
 
 mod fills;
+mod inline;
 mod marker;
 mod normalize;
 mod params;
@@ -57,6 +58,9 @@ pub(crate) struct Lowered {
     pub(crate) uses_rest: bool,
     /// Whether the body uses `?` outside closures and async blocks.
     pub(crate) uses_try: bool,
+    /// Whether each `.await` is polled in place (see [`inline`]); if not,
+    /// the body has transit points.
+    pub(crate) in_place: bool,
     /// The loop heads and joins, marked on the body.
     pub(crate) transits: Transits,
     /// Items declared at the top of the body (`const`, `fn`, `struct`,
@@ -91,8 +95,13 @@ pub(crate) fn rename(body: &mut syn::Block, renames: &HashMap<usize, proc_macro2
     }
 }
 
-/// Lowers a function body.
-pub(crate) fn lower(sig: &syn::Signature, body: &syn::Block) -> syn::Result<Lowered> {
+/// Lowers a function body, to be polled in place if `in_place` and the
+/// body allows it (see [`inline`]).
+pub(crate) fn lower(
+    sig: &syn::Signature,
+    body: &syn::Block,
+    in_place: bool,
+) -> syn::Result<Lowered> {
     let mut body = body.clone();
     if sig.receiver().is_some() {
         receiver::rename_self(&mut body);
@@ -110,10 +119,15 @@ pub(crate) fn lower(sig: &syn::Signature, body: &syn::Block) -> syn::Result<Lowe
             _ => None,
         })
         .collect();
-    let mut body = normalize::normalize(body)?;
+    let in_place = in_place && inline::allows_copies(&body);
+    let mut body = normalize::normalize(body, in_place)?;
     fills::mark(&mut body);
     let awaits = marker::number_awaits(&mut body);
-    let transits = transit::mark(&mut body);
+    let transits = if in_place {
+        Transits::none()
+    } else {
+        transit::mark(&mut body)
+    };
     let uses_rest = sig.inputs.iter().any(|input| {
         matches!(input, syn::FnArg::Typed(typed) if !matches!(&*typed.pat, syn::Pat::Ident(_)) && params::has_rest(&typed.pat))
     });
@@ -123,6 +137,7 @@ pub(crate) fn lower(sig: &syn::Signature, body: &syn::Block) -> syn::Result<Lowe
         uses_try: visit::contains_try(&body),
         body,
         awaits,
+        in_place,
         transits,
         items,
     })

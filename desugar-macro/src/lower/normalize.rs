@@ -47,8 +47,11 @@ use super::visit::{block_contains_await, contains_await, find_await_token, stmt_
 use crate::syntax::{any_part, is_compound_assignment, is_lazy, macro_name};
 
 /// Normalizes a function body; see the module docs.
-pub(super) fn normalize(body: Block) -> syn::Result<Block> {
-    let mut normalizer = Normalizer::default();
+pub(super) fn normalize(body: Block, in_place: bool) -> syn::Result<Block> {
+    let mut normalizer = Normalizer {
+        in_place,
+        ..Normalizer::default()
+    };
     let body = normalizer.block(body);
     match normalizer.errors {
         Some(errors) => Err(errors),
@@ -70,6 +73,9 @@ struct Normalizer {
     /// here lives across that `.await` in rustc, so it gets a name (see
     /// [`Normalizer::hoist`]).
     keeping: bool,
+    /// The body is polled in place (see `inline`): an operand that awaits
+    /// runs before the operands evaluated ahead of it are read.
+    in_place: bool,
 }
 
 impl Normalizer {
@@ -314,24 +320,27 @@ impl Normalizer {
                 Expr::Binary(e)
             }
             Expr::Binary(mut e) => {
-                let [left, right] = self.pair(*e.left, *e.right, out, false);
+                let [left, right] = self.pair(*e.left, *e.right, out, |_, _| false);
                 (*e.left, *e.right) = (left, right);
                 Expr::Binary(e)
             }
             Expr::Index(mut e) => {
-                let [base, index] = self.pair(*e.expr, *e.index, out, true);
+                let [base, index] =
+                    self.pair(*e.expr, *e.index, out, |i, op| i == 0 && is_place(op));
                 (*e.expr, *e.index) = (base, index);
                 Expr::Index(e)
             }
             Expr::Assign(mut e) => {
                 // The value is evaluated before the place it goes to.
-                let [right, left] = self.pair(*e.right, *e.left, out, false);
+                let [right, left] = self.pair(*e.right, *e.left, out, |i, op| {
+                    i == 1 && is_place_expression(op)
+                });
                 (*e.left, *e.right) = (left, right);
                 Expr::Assign(e)
             }
             Expr::Range(mut e) => {
                 if let (Some(start), Some(end)) = (&mut e.start, &mut e.end) {
-                    let [s, t] = self.pair(take(start), take(end), out, false);
+                    let [s, t] = self.pair(take(start), take(end), out, |_, _| false);
                     (**start, **end) = (s, t);
                 } else {
                     for bound in [&mut e.start, &mut e.end].into_iter().flatten() {
@@ -591,20 +600,18 @@ impl Normalizer {
         }
     }
 
-    /// Normalizes two operands evaluated in this order; `keep_first` says
-    /// the first is a place that must not be hoisted (it is evaluated after
-    /// the `.await` instead, which is the same since a place has no effect).
+    /// Normalizes two operands evaluated in this order; `keep` says which
+    /// is a place that must not be hoisted (it is evaluated after the
+    /// `.await` instead, which is the same since a place has no effect).
     fn pair(
         &mut self,
         first: Expr,
         second: Expr,
         out: &mut Vec<Stmt>,
-        keep_first: bool,
+        keep: impl Fn(usize, &Expr) -> bool,
     ) -> [Expr; 2] {
         let mut result = self
-            .sequence(vec![first, second], out, false, |i, op| {
-                i == 0 && keep_first && is_place(op)
-            })
+            .sequence(vec![first, second], out, false, keep)
             .into_iter();
         [
             result.next().expect("two operands"),
@@ -642,10 +649,13 @@ impl Normalizer {
             // values in flight (a moved local, a temporary) in an expression
             // the arm cannot resume, so it is evaluated into a temporary
             // first and the expression runs after it, as in rustc, whose
-            // frame keeps the values it has already evaluated.
+            // frame keeps the values it has already evaluated. Polled in
+            // place, that holds wherever the `.await` is: the operands before
+            // it are read (their temporaries moved out, their locals copied)
+            // only once it is ready.
             let branch_before = last_await == Some(i)
                 && first_in_flight.is_some_and(|first| first < i)
-                && awaits_in_a_branch(&operand);
+                && ((self.in_place && !keep(i, &operand)) || awaits_in_a_branch(&operand));
             // Its temporaries still live to the end of the statement, as
             // named locals of the unit.
             let operand = self.expr_keeping(keeping || before_await || branch_before, operand, out);

@@ -52,14 +52,21 @@ pub(crate) struct Transits {
     pub(crate) branches: Vec<TransitPoint>,
 }
 
-/// Marks the transit points of `body`.
-pub(super) fn mark(body: &mut syn::Block) -> Transits {
-    let mut marker = Marker {
-        transits: Transits {
+impl Transits {
+    /// No transit point: the body is polled in place (see `inline`).
+    pub(crate) fn none() -> Self {
+        Transits {
             loops: Vec::new(),
             joins: Vec::new(),
             branches: Vec::new(),
-        },
+        }
+    }
+}
+
+/// Marks the transit points of `body`.
+pub(super) fn mark(body: &mut syn::Block) -> Transits {
+    let mut marker = Marker {
+        transits: Transits::none(),
     };
     marker.block(&mut body.stmts, false);
     marker.transits
