@@ -693,6 +693,20 @@ mod std_macros {
         }
         with ();
 
+        /// A `vec!` element that is a block awaiting after a statement (fuzz
+        /// seed 1425): its `.await`s stay after that statement, in the block.
+        async fn vec_element_block_awaiting_after_a_statement() -> Vec<usize> {
+            let keep = Noisy::new("keep");
+            let nested = vec![{ leaf("outer", leaf("inner", 1_usize).await).await }];
+            let written = vec![{
+                let t = leaf("t", Noisy::new("t")).await;
+                leaf("u", t.name().len()).await
+            }];
+            keep.touch();
+            vec![nested[0], written[0]]
+        }
+        with ();
+
         /// `assert!` and `assert_eq!` with awaits, passing or failing.
         async fn assertions(n: u32) -> u32 {
             assert!(leaf("positive?", n > 0).await);

@@ -882,7 +882,11 @@ impl Normalizer {
             if awaits(value) || exits(value) || !is_pure(value) && !is_place(value) {
                 let keeping = self.keeping || i < last_await;
                 let lowered = self.expr_keeping(keeping, take(value), out);
-                *value = if i == last_await && !exits(&lowered) && !awaits_in_a_branch(&lowered) {
+                *value = if i == last_await
+                    && !exits(&lowered)
+                    && !awaits_in_a_branch(&lowered)
+                    && !awaits_after_a_statement(&lowered)
+                {
                     // The last argument that awaits keeps its shape: only
                     // its awaits come out, so that what the macro borrows
                     // (`format!("{}", make(x.await).field)`) is a place of
@@ -1381,6 +1385,25 @@ impl<'ast> syn::visit::Visit<'ast> for AwaitFinder {
 /// one in a branch of an `if` or a `match` (or a guard), on the right of
 /// `&&` or `||`, in a loop, in the `else` of a `let`-`else`, or in a
 /// macro's arguments, whose expansion only the compiler knows.
+/// Whether an `.await` in `expr` follows a statement of a block
+/// (`{ let t = a().await; f(t).await }`): pulling it out of the block would
+/// run it before that statement.
+fn awaits_after_a_statement(expr: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_block(&mut self, block: &'ast Block) {
+            self.0 |= block.stmts.len() > 1 && block_awaits(block);
+            syn::visit::visit_block(self, block);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.0
+}
+
 fn awaits_in_a_branch(expr: &Expr) -> bool {
     struct Finder(bool);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
