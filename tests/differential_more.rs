@@ -416,6 +416,32 @@ mod guards {
     use super::*;
 
     differential! {
+        /// A guard whose only `.await` is inside `matches!` (fuzz seed 1402).
+        async fn await_inside_matches_in_a_guard(n: Option<u32>) -> u32 {
+            match n {
+                Some(k) if matches!(leaf("check", Some(k)).await, Some(v) if v > 1) => k,
+                Some(_) => 1,
+                None => 0,
+            }
+        }
+        with (Some(1)), (Some(5)), (None);
+
+        /// A guard's `matches!` names the arm's binding, which its body holds
+        /// across an `.await` (fuzz seed 1541): the guard runs before the body
+        /// moves it into its slot.
+        async fn matches_in_a_guard_names_the_arm_binding(n: u32) -> u32 {
+            match n {
+                0 => 0,
+                k if matches!(Some(3), Some(v) if v > k) => {
+                    let s = leaf("body", Noisy::new("s")).await;
+                    s.touch();
+                    k
+                }
+                k => k,
+            }
+        }
+        with (0), (1), (7);
+
         /// Several guarded arms that await, on a scrutinee holding a `Noisy`.
         async fn guards_on_noisy_scrutinee(n: u32) -> usize {
             let guard = Noisy::new("guard");

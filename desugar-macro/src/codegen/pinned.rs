@@ -637,8 +637,13 @@ impl VisitMut for Rewriter<'_> {
         if let Some(names) = self.pins.in_macros.get(&address) {
             let names = names.clone();
             let tokens = std::mem::take(&mut mac.tokens);
-            mac.tokens =
-                super::tidy::names_in_tokens(tokens, &names, &mut |ident| self.place(ident));
+            mac.tokens = super::tidy::names_in_tokens(tokens, &names, &mut |ident| {
+                // Not in its slot yet (a guard names it): as the pattern bound it.
+                match self.pending.iter().find(|(handle, ..)| handle == ident) {
+                    Some((_, bound, _)) => quote!(#bound),
+                    None => self.place(ident),
+                }
+            });
         }
     }
 

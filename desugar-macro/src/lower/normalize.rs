@@ -493,11 +493,7 @@ impl Normalizer {
                 }
                 Expr::If(e)
             }
-            Expr::Match(e)
-                if e.arms
-                    .iter()
-                    .any(|arm| guard(arm).is_some_and(contains_await)) =>
-            {
+            Expr::Match(e) if e.arms.iter().any(|arm| guard(arm).is_some_and(awaits)) => {
                 // The scrutinee's temporaries live to the end of the
                 // `match`, across the awaits of its guards and arms.
                 let mut e = e;
