@@ -41,6 +41,25 @@ mod borrowing_futures {
     use super::*;
 
     differential! {
+        /// The future of an outer `.await` is made once its operand's own
+        /// `.await`s are done: a local that only such a part names (moved
+        /// into an `async move` block there) is not lent to it (fuzz seed
+        /// 1544).
+        async fn named_only_where_the_operand_awaits(flag: bool) -> u32 {
+            let (text, n) = leaf("pair", (String::from("text"), 1)).await;
+            let r = leaf("outer", if leaf("flag", flag).await {
+                n
+            } else {
+                let _block = async move {
+                    log(format!("len {}", text.len()));
+                };
+                n + 1
+            })
+            .await;
+            r
+        }
+        with (true), (false);
+
         /// A receiver with `Drop` polled in a `loop` that breaks with a value after an await.
         async fn recv_in_loop_breaking_with_value() -> u32 {
             let mut rx = Counter::new("rx");

@@ -868,8 +868,13 @@ impl Resolver {
                 if let Some(index) = await_index(e) {
                     // What the operand names in place, or captures by
                     // reference, declared before it: the future may borrow it.
+                    // Not in a part that awaits itself: that part has its
+                    // value before the future is made (seed 1544).
+                    let before = evaluated_before(&e.base);
+                    let made_with = |m: &&Mention| !before.contains(m);
                     let mut borrowed: Vec<BindingId> = self.mentions[first..]
                         .iter()
+                        .filter(made_with)
                         .filter(|m| m.lends && !m.through_deref)
                         .map(|m| m.binding)
                         .filter(|&b| self.declared_at[b] <= position)
@@ -879,6 +884,7 @@ impl Resolver {
                     self.site(PointKind::Await(index));
                     let mut named: Vec<BindingId> = self.mentions[first..]
                         .iter()
+                        .filter(made_with)
                         .map(|m| m.binding)
                         .filter(|&b| self.declared_at[b] <= position)
                         .collect();
@@ -1435,3 +1441,45 @@ const PRIMITIVES: &[&str] = &[
     "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
     "isize", "f32", "f64",
 ];
+
+/// The names (by address) and macros (by address) in the parts of an
+/// awaited expression that await themselves: they are evaluated, and
+/// their `.await`s done, before the future of the outer `.await` is made
+/// from the rest.
+struct EvaluatedBefore {
+    names: std::collections::HashSet<usize>,
+    macros: std::collections::HashSet<usize>,
+}
+
+impl EvaluatedBefore {
+    fn contains(&self, mention: &&Mention) -> bool {
+        match (mention.site, mention.in_macro) {
+            (Some(site), _) => self.names.contains(&site),
+            (None, Some(mac)) => self.macros.contains(&mac),
+            (None, None) => false,
+        }
+    }
+}
+
+fn evaluated_before(base: &Expr) -> EvaluatedBefore {
+    struct Collector<'a>(&'a mut EvaluatedBefore);
+    impl<'ast> syn::visit::Visit<'ast> for Collector<'_> {
+        fn visit_ident(&mut self, ident: &'ast Ident) {
+            self.0.names.insert(std::ptr::from_ref(ident) as usize);
+        }
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            self.0.macros.insert(std::ptr::from_ref(mac) as usize);
+            syn::visit::visit_macro(self, mac);
+        }
+    }
+    let mut before = EvaluatedBefore {
+        names: std::collections::HashSet::new(),
+        macros: std::collections::HashSet::new(),
+    };
+    for operand in crate::syntax::operands(base) {
+        if crate::lower::contains_await(operand) {
+            syn::visit::Visit::visit_expr(&mut Collector(&mut before), operand);
+        }
+    }
+    before
+}
