@@ -47,7 +47,7 @@ mod borrowing_futures {
         /// 1544).
         async fn named_only_where_the_operand_awaits(flag: bool) -> u32 {
             let (text, n) = leaf("pair", (String::from("text"), 1)).await;
-            let r = leaf("outer", if leaf("flag", flag).await {
+            leaf("outer", if leaf("flag", flag).await {
                 n
             } else {
                 let _block = async move {
@@ -55,8 +55,7 @@ mod borrowing_futures {
                 };
                 n + 1
             })
-            .await;
-            r
+            .await
         }
         with (true), (false);
 
