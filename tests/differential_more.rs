@@ -737,6 +737,20 @@ mod std_macros {
         }
         with ();
 
+        /// A method that may take its receiver by value, inside `format!`,
+        /// on a local and on a temporary evaluated before an `.await` (fuzz
+        /// seed 1468): rustc decides whether it moves.
+        async fn consuming_method_inside_format(fail: bool) -> String {
+            let r: Result<u32, String> = if fail { Err(String::from("e")) } else { Ok(1) };
+            let first = format!("local {}", r.unwrap_or(leaf("default", 7).await));
+            let second = format!(
+                "temporary {}",
+                Ok::<u32, String>(2).unwrap_or(leaf("other", 8).await)
+            );
+            first + &second
+        }
+        with (true), (false);
+
         /// A `vec!` element that is a block awaiting after a statement (fuzz
         /// seed 1425): its `.await`s stay after that statement, in the block.
         async fn vec_element_block_awaiting_after_a_statement() -> Vec<usize> {

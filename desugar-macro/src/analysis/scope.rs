@@ -1087,16 +1087,28 @@ impl Resolver {
                         // `x.len()`: a method that by `std`'s naming
                         // borrows its receiver lends it, as in code; one of
                         // unknown mode may move it, as any other mention.
-                        let use_ = match after_name(&tokens[i + 1..]) {
+                        let after = after_name(&tokens[i + 1..]);
+                        let use_ = match after {
                             AfterName::Field => Use::Place,
                             AfterName::Method(method) if keeps_receiver(method) => Use::Lend,
+                            AfterName::Method(method) if consumes_receiver(method) => Use::Value,
                             _ => use_,
                         };
+                        // The receiver of a method that may take it by value
+                        // may be moved, as in code (see `ambiguous`): `panic!(
+                        // "{}", r.unwrap_or(0))` formats what the method
+                        // returns. In a macro's tokens it cannot be taken out
+                        // of a slot, so it moves from state to state.
+                        let ambiguous = matches!(
+                            after,
+                            AfterName::Method(method) if !keeps_receiver(method)
+                        );
                         self.mention_at(&ident.to_string(), use_, None);
                         if let Some(m) = self.mentions.last_mut()
                             && m.position == self.position
                         {
                             m.span = Some(ident.span());
+                            m.ambiguous |= ambiguous;
                         }
                     }
                 }
