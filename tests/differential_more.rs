@@ -745,7 +745,7 @@ mod std_macros {
             let first = format!("local {}", r.unwrap_or(leaf("default", 7).await));
             let second = format!(
                 "temporary {}",
-                Ok::<u32, String>(2).unwrap_or(leaf("other", 8).await)
+                parse("2").unwrap_or(leaf("other", 8).await)
             );
             first + &second
         }
