@@ -9,8 +9,9 @@
 //! future whose poll panics while the running code holds the locals, the
 //! values evaluated before an `.await` in the same expression, bindings of
 //! a `while let` chain re-entered in its condition, and a loop written again
-//! in the arm of each of its `.await`s. A body with a closure keeps the
-//! other shape; the last cases are the same bodies with one.
+//! in the arm of each of its `.await`s. A body with a closure after its
+//! first `.await` keeps the other shape; the last cases are the same bodies
+//! with one.
 
 mod support;
 
@@ -137,6 +138,25 @@ mod polled_in_place {
         }
         with (0, 2), (2, 3), (3, 3);
 
+        /// A closure made before the first `.await` is made once, in the
+        /// `Start` arm, so the body is still polled in place; the state holds
+        /// it, with what it borrows, across the awaits of the loop.
+        async fn closure_made_before_the_first_await(n: u32) -> u32 {
+            let tag = Noisy::new("tag");
+            let weigh = |k: u32| {
+                tag.touch();
+                k * 3
+            };
+            let mut total = 0;
+            let mut i = 0;
+            while i < n {
+                total += weigh(leaf("item", i).await);
+                i += 1;
+            }
+            total
+        }
+        with (0), (3);
+
         /// A loop whose value comes from a `break` after an `.await`.
         async fn loop_value_after_an_await(limit: u32) -> u32 {
             let mut i = 0;
@@ -156,17 +176,18 @@ mod polled_in_place {
 mod with_a_closure {
     use super::*;
 
-    // The same bodies with a closure in them: written with transit points.
+    // The same bodies with a closure after the first `.await`: written with
+    // transit points.
     differential! {
         /// `panic_in_an_awaited_future`, with a closure.
         async fn panic_in_an_awaited_future(fail_at: u32) -> u32 {
             let outer = Noisy::new("outer");
-            let add = |a: u32, b: u32| a + b;
             let mut total = 0;
             let mut i = 0;
             while i < 3 {
                 let inner = Noisy::new(format!("inner {i}"));
-                total = add(total, leaf("step", i).await);
+                let step = leaf("step", i).await;
+                total = Some(step).map(|s| s + total).unwrap_or(0);
                 total += explode("explode", i == fail_at, i).await;
                 inner.touch();
                 i += 1;
@@ -179,7 +200,6 @@ mod with_a_closure {
         /// `nested_loops_written_again`, with a closure.
         async fn nested_loops(rows: u32, cols: u32) -> u32 {
             let tag = Noisy::new("tag");
-            let cell = |r: u32, c: u32| r * 10 + c;
             let mut total = 0;
             let mut r = 0;
             'rows: loop {
@@ -189,6 +209,7 @@ mod with_a_closure {
                 let row = Noisy::new(format!("row {r}"));
                 let mut c = 0;
                 while c < cols {
+                    let cell = |r: u32, c: u32| r * 10 + c;
                     if leaf("cell", cell(r, c)).await == 12 {
                         r += 1;
                         continue 'rows;

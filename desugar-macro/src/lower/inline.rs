@@ -25,18 +25,24 @@
 //! must mean the same thing twice, and in Rust it may not: every closure,
 //! `async` block and item has a type of its own, so two copies of
 //! `let f = || 1;` make two types, and a state field cannot hold both. A
-//! body with any of them, or with a macro that may expand to one, keeps
-//! the transit points.
+//! body with any of them after its first `.await` (what runs before it is
+//! written in the `Start` arm alone), or with a macro there that may expand
+//! to one, keeps the transit points.
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 
-/// Whether every part of `body` can be written more than once and keep
-/// its types: no closure, `async` block or item, and only macros known to
-/// expand to none that could reach a state.
+/// Whether every part of `body` that may be written more than once keeps
+/// its types there: no closure, `async` block or item, and only macros
+/// known to expand to none that could reach a state. The statements before
+/// the first that awaits run only from the start, so only the `Start` arm
+/// writes them: anything goes there (`let add = |a, b| a + b;`).
 pub(super) fn allows_copies(body: &syn::Block) -> bool {
     let mut finder = Finder { unique: false };
-    finder.visit_block(body);
+    body.stmts
+        .iter()
+        .skip_while(|stmt| !super::visit::stmt_contains_await(stmt))
+        .for_each(|stmt| finder.visit_stmt(stmt));
     !finder.unique
 }
 
@@ -138,18 +144,32 @@ mod tests {
     }
 
     #[test]
-    fn a_closure_an_async_block_or_an_item_cannot() {
-        assert!(!allows_copies(&body("{ let f = || 1; g(f).await; }")));
-        assert!(!allows_copies(&body("{ async { 1 }.await; }")));
-        assert!(!allows_copies(&body("{ if c { struct S; } x.await; }")));
+    fn what_runs_before_the_first_await_can_be_anything() {
+        assert!(allows_copies(&body(
+            "{ let add = |a: u32, b: u32| a + b; my_macro!(); let t = f().await; add(t, 1) }"
+        )));
+        assert!(!allows_copies(&body(
+            "{ let t = f().await; let add = |a: u32, b: u32| a + b; add(t, 1) }"
+        )));
+    }
+
+    #[test]
+    fn a_closure_an_async_block_or_an_item_after_it_cannot() {
+        assert!(!allows_copies(&body(
+            "{ x.await; let f = || 1; g(f).await; }"
+        )));
+        assert!(!allows_copies(&body("{ x.await; async { 1 }.await; }")));
+        assert!(!allows_copies(&body("{ x.await; if c { struct S; } }")));
     }
 
     #[test]
     fn nor_an_unknown_macro_or_a_closure_handed_back_by_vec_or_dbg() {
-        assert!(!allows_copies(&body("{ my_macro!(x); y.await; }")));
-        assert!(!allows_copies(&body("{ let v = vec![|| 1]; y.await; }")));
+        assert!(!allows_copies(&body("{ x.await; my_macro!(x); }")));
         assert!(!allows_copies(&body(
-            "{ let f = dbg!(async { 1 }); f.await; }"
+            "{ x.await; let v = vec![|| 1]; y.await; }"
+        )));
+        assert!(!allows_copies(&body(
+            "{ x.await; let f = dbg!(async { 1 }); f.await; }"
         )));
     }
 }
