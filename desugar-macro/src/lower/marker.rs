@@ -37,6 +37,16 @@ pub(crate) fn strip_marker(attrs: &mut Vec<syn::Attribute>) {
     attrs.retain(|attr| !attr.path().is_ident(MARKER));
 }
 
+/// Removes the numbers of the await points in an expression.
+struct Unmarked;
+
+impl VisitMut for Unmarked {
+    fn visit_expr_await_mut(&mut self, node: &mut syn::ExprAwait) {
+        strip_marker(&mut node.attrs);
+        visit_mut::visit_expr_await_mut(self, node);
+    }
+}
+
 struct Numberer {
     points: Vec<AwaitPoint>,
 }
@@ -50,8 +60,11 @@ impl VisitMut for Numberer {
         node.attrs
             .push(syn::parse_quote!(#[__desugar_await(#marker)]));
         let start = node.await_token.span.start().line;
+        // The awaits inside it were numbered just before: not in its text.
+        let mut base = (*node.base).clone();
+        Unmarked.visit_expr_mut(&mut base);
         self.points.push(AwaitPoint {
-            source: format!("{}.await", source_text(node.base.to_token_stream())),
+            source: format!("{}.await", source_text(base.to_token_stream())),
             line: (start > 0).then_some(start),
             span: node.await_token.span,
         });
@@ -64,4 +77,19 @@ impl VisitMut for Numberer {
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
     fn visit_expr_async_mut(&mut self, _: &mut syn::ExprAsync) {}
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_awaits;
+
+    #[test]
+    fn an_await_point_is_documented_as_written_with_the_awaits_inside_it() {
+        let mut body: syn::Block = syn::parse_quote!({
+            f(g().await).await;
+        });
+        let points = number_awaits(&mut body);
+        assert_eq!(points[0].source, "g().await");
+        assert_eq!(points[1].source, "f(g().await).await");
+    }
 }
