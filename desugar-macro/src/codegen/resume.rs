@@ -461,15 +461,7 @@ impl<'a> Emitter<'a> {
         let note = format!("suspended at `{}`", point.source);
         let borrowed = &self.analysis.points[p].borrowed;
         if borrowed.is_empty() {
-            let prepare: Stmt = if super::recursion::calls_itself(&operand, &self.function) {
-                // A boxed call of this function: stored as `dyn Future`.
-                let erased = super::recursion::erased_type(self.local);
-                syn::parse_quote_spanned! {point.span=> let #awaitee: #erased = #operand; }
-            } else {
-                syn::parse_quote_spanned! {point.span=>
-                    let #awaitee = ::core::future::IntoFuture::into_future(#operand);
-                }
-            };
+            let prepare = self.awaitee(&operand, point.span);
             let own = quote!(__awaitee: ::core::mem::MaybeUninit::new(#awaitee),);
             let transition = self.transition(p, vec![prepare], own, &note);
             return typed(transition, quote!(&raw const #awaitee));
@@ -508,15 +500,7 @@ impl<'a> Emitter<'a> {
             hidden("__awaitee"),
             hidden("__from"),
         );
-        let prepare: Stmt = if super::recursion::calls_itself(&operand, &self.function) {
-            // A boxed call of this function: stored as `dyn Future`.
-            let erased = super::recursion::erased_type(self.local);
-            syn::parse_quote_spanned! {point.span=> let #awaitee: #erased = #operand; }
-        } else {
-            syn::parse_quote_spanned! {point.span=>
-                let #awaitee = ::core::future::IntoFuture::into_future(#operand);
-            }
-        };
+        let prepare = self.awaitee(&operand, point.span);
         let carried = &self.analysis.points[p].carried;
         let fields: Vec<TokenStream> = carried
             .iter()
@@ -560,6 +544,21 @@ impl<'a> Emitter<'a> {
                         return ::core::task::Poll::Pending;
                     }
                 }
+            }
+        }
+    }
+
+    /// `let __awaitee = IntoFuture::into_future(operand);`: the future an
+    /// `.await` polls, spanned at the `.await` for rustc's messages. A boxed
+    /// call of this function is stored as `dyn Future` (see `recursion`).
+    fn awaitee(&self, operand: &Expr, span: Span) -> Stmt {
+        let awaitee = hidden("__awaitee");
+        if super::recursion::calls_itself(operand, &self.function) {
+            let erased = super::recursion::erased_type(self.local);
+            syn::parse_quote_spanned! {span=> let #awaitee: #erased = #operand; }
+        } else {
+            syn::parse_quote_spanned! {span=>
+                let #awaitee = ::core::future::IntoFuture::into_future(#operand);
             }
         }
     }
