@@ -737,6 +737,19 @@ mod std_macros {
         }
         with ();
 
+        /// An `async move` block that names locals kept in place whole in a
+        /// macro's arguments takes them whole, as rustc does (fuzz seed
+        /// 1879); they were borrowed across an earlier `.await`.
+        async fn move_block_names_kept_locals_in_a_macro(n: u32) -> usize {
+            let tag = Noisy::new("tag");
+            let seen = leaf("seen", vec![1].contains(&n) || std::ptr::from_ref(&tag).is_null()).await;
+            let items = async move { vec![(tag, n)] }.await;
+            let after = Noisy::new("after");
+            after.touch();
+            items.len() + usize::from(seen)
+        }
+        with (1), (2);
+
         /// A method that may take its receiver by value, inside `format!`,
         /// on a local and on a temporary evaluated before an `.await` (fuzz
         /// seed 1468): rustc decides whether it moves.

@@ -48,7 +48,7 @@ pub(crate) struct Pins {
     pub(crate) mentions: HashMap<usize, BindingId>,
     /// The macros (by address) whose arguments name pinned bindings, and
     /// those names.
-    pub(crate) in_macros: HashMap<usize, Vec<Ident>>,
+    pub(crate) in_macros: HashMap<usize, Vec<(Ident, BindingId)>>,
     /// The pinned bindings the body moves out somewhere: their slots keep a
     /// drop flag (filled in by `codegen::pin_locals`).
     pub(crate) moved: std::collections::HashSet<BindingId>,
@@ -234,8 +234,8 @@ fn pins(resolved: &scope::Resolved, pinned: &[bool]) -> syn::Result<Pins> {
         } else if let Some(mac) = mention.in_macro {
             let names = pins.in_macros.entry(mac).or_default();
             let ident = resolved.bindings[mention.binding].ident.clone();
-            if !names.contains(&ident) {
-                names.push(ident);
+            if !names.iter().any(|(name, _)| *name == ident) {
+                names.push((ident, mention.binding));
             }
         }
     }

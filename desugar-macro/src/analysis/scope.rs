@@ -390,11 +390,10 @@ impl Resolver {
                 in_await: self.awaiting > 0,
                 // A name in a macro that may move it (not a formatting
                 // one) is written in place there: it may be moved from it.
+                // (In a `move` closure it is written as the value the
+                // closure took, whole: see `tokens` for a part of it.)
                 ambiguous: site.is_some_and(|site| self.ambiguous.contains(&site))
-                    || (self.in_macro.is_some() && use_ == Use::Value)
-                    // In a macro inside a `move` closure (`format!("{x}")`),
-                    // the name is captured where it cannot be rewritten.
-                    || (self.in_macro.is_some() && self.moves > 0),
+                    || (self.in_macro.is_some() && use_ == Use::Value && self.moves == 0),
                 in_macro: self.in_macro,
                 span: ident.map(Ident::span),
                 // Passing a `&mut` on by value reborrows it: a lend too.
@@ -1099,10 +1098,13 @@ impl Resolver {
                         // "{}", r.unwrap_or(0))` formats what the method
                         // returns. In a macro's tokens it cannot be taken out
                         // of a slot, so it moves from state to state.
+                        // In a `move` closure a part of it (`x.field`, a
+                        // method's receiver) may be all the closure takes,
+                        // which a slot cannot give: only a whole name is.
                         let ambiguous = matches!(
                             after,
                             AfterName::Method(method) if !keeps_receiver(method)
-                        );
+                        ) || (self.moves > 0 && !matches!(after, AfterName::Other));
                         self.mention_at(&ident.to_string(), use_, None);
                         if let Some(m) = self.mentions.last_mut()
                             && m.position == self.position
@@ -1115,6 +1117,14 @@ impl Resolver {
                 TokenTree::Literal(literal) => {
                     for name in inline_format_args(&literal.to_string()) {
                         self.mention(&name, Use::Place);
+                        // Inside a `move` closure (`format!("{x}")`), the
+                        // name is captured where it cannot be rewritten.
+                        if self.moves > 0
+                            && let Some(m) = self.mentions.last_mut()
+                            && m.position == self.position
+                        {
+                            m.ambiguous = true;
+                        }
                     }
                 }
                 TokenTree::Punct(_) => {}

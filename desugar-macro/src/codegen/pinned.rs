@@ -634,8 +634,13 @@ impl VisitMut for Rewriter<'_> {
 
     fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
         let address = std::ptr::from_ref(mac) as usize;
-        if let Some(names) = self.pins.in_macros.get(&address) {
-            let names = names.clone();
+        if let Some(named) = self.pins.in_macros.get(&address) {
+            let names: Vec<Ident> = named.iter().map(|(name, _)| name.clone()).collect();
+            if self.bound.is_some() {
+                // A closure's: a `move` one takes them (see `visit_expr_mut`).
+                self.bound_bindings
+                    .extend(named.iter().map(|&(_, binding)| binding));
+            }
             let tokens = std::mem::take(&mut mac.tokens);
             mac.tokens = super::tidy::names_in_tokens(tokens, &names, &mut |ident| {
                 // Not in its slot yet (a guard names it): as the pattern bound it.
