@@ -741,9 +741,9 @@ mod std_macros {
         /// macro's arguments takes them whole, as rustc does (fuzz seed
         /// 1879); they were borrowed across an earlier `.await`.
         async fn move_block_names_kept_locals_in_a_macro(n: u32) -> usize {
-            let tag = Noisy::new("tag");
-            let seen = leaf("seen", vec![1].contains(&n) || std::ptr::from_ref(&tag).is_null()).await;
-            let items = async move { vec![(tag, n)] }.await;
+            let counter = Counter::new("counter");
+            let seen = below(&counter, 3).await && leaf("seen", [1].contains(&n)).await;
+            let items = async move { vec![(counter, n)] }.await;
             let after = Noisy::new("after");
             after.touch();
             items.len() + usize::from(seen)
