@@ -157,6 +157,19 @@ mod polled_in_place {
         }
         with (0), (3);
 
+        /// `std`'s integer arithmetic on a local held across the awaits
+        /// (`wrapping_*`, `checked_*`, ...) copies it, so it stays in place.
+        async fn integer_arithmetic_on_held_locals(n: u32) -> Option<u32> {
+            let mut sum = 0_u32;
+            let mut left = n;
+            while left > 0 {
+                sum = sum.wrapping_add(leaf("add", left).await);
+                left = left.saturating_sub(1);
+            }
+            sum.checked_mul(leaf("times", 2).await)
+        }
+        with (0), (3);
+
         /// A loop whose value comes from a `break` after an `.await`.
         async fn loop_value_after_an_await(limit: u32) -> u32 {
             let mut i = 0;

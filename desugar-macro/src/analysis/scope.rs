@@ -1336,6 +1336,10 @@ pub(crate) fn consumes_receiver(method: &Ident) -> bool {
     name.starts_with("into_")
         || name.starts_with("unwrap")
         || name.starts_with("expect")
+        // The integer arithmetic of `std`, on `self` by value (a copy).
+        || ["wrapping_", "saturating_", "checked_", "overflowing_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
         || matches!(
             name.as_str(),
             "into"
