@@ -145,6 +145,14 @@ impl Names {
         }
     }
 
+    /// The state's method `{role}awaitN` for point `p` (`await0`,
+    /// `hold_await0`, `lend_await0`, ...): the caller and the `impl` name
+    /// it here alike.
+    pub(super) fn point_method(&self, role: &str, p: usize) -> Ident {
+        let variant = self.variants[p].to_string().to_lowercase();
+        quote::format_ident!("{role}{variant}")
+    }
+
     /// The type parameter of an await point's future.
     pub(super) fn future_of(&self, point: usize) -> &Ident {
         self.values[point]

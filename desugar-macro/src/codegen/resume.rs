@@ -265,7 +265,7 @@ impl<'a> Emitter<'a> {
         } else if self.lowered.in_place {
             // The locals back from the fields `hold_*` wrote, one by one
             // (see `states::in_place_methods`).
-            let resume = quote::format_ident!("resume_{}", variant.to_string().to_lowercase());
+            let resume = self.names.point_method("resume_", p);
             let idents = point.carried.iter().rev().map(|&b| {
                 let ident = &self.analysis.bindings[b].ident;
                 let mutability = self.declared_mut(b, false).then(|| quote!(mut));
@@ -423,15 +423,12 @@ impl<'a> Emitter<'a> {
         let variant = &variants[p];
         let state_var = hidden("__state");
         let fields = self.analysis.points[p].carried.iter().map(|&b| {
-            let field = self.names.field(b);
-            let ident = &self.analysis.bindings[b].ident;
-            if self.names.is_pinned(b) {
-                // The value stays in its slot; the state gets the marker.
-                quote!(#field: #ident.park())
-            } else if field == ident {
-                quote!(#ident)
+            let (field, ident) = (self.names.field(b), &self.analysis.bindings[b].ident);
+            let held = self.held(b);
+            if field == ident && !self.names.is_pinned(b) {
+                held
             } else {
-                quote!(#field: #ident)
+                quote!(#field: #held)
             }
         });
         let trace = self.trace_from(&format!("{variant}: {note}"));
@@ -488,10 +485,9 @@ impl<'a> Emitter<'a> {
         let p = self.analysis.point(PointKind::Await(k));
         let point = &self.lowered.awaits[k];
         let variant = &self.names.variants[p];
-        let lower = variant.to_string().to_lowercase();
         let (method, hold) = (
-            quote::format_ident!("{lower}"),
-            quote::format_ident!("hold_{lower}"),
+            self.names.point_method("", p),
+            self.names.point_method("hold_", p),
         );
         let (state_var, cx, output, awaitee, from) = (
             hidden("__state"),
@@ -501,18 +497,10 @@ impl<'a> Emitter<'a> {
             hidden("__from"),
         );
         let prepare = self.awaitee(&operand, point.span);
-        let carried = &self.analysis.points[p].carried;
-        let fields: Vec<TokenStream> = carried
+        let fields: Vec<TokenStream> = self.analysis.points[p]
+            .carried
             .iter()
-            .map(|&b| {
-                let ident = &self.analysis.bindings[b].ident;
-                if self.names.is_pinned(b) {
-                    // The value stays in its slot; the state gets the marker.
-                    quote!(#ident.park())
-                } else {
-                    quote!(#ident)
-                }
-            })
+            .map(|&b| self.held(b))
             .collect();
         let hold = (!fields.is_empty()).then(|| quote!(#state_var.as_mut().#hold(#(#fields),*);));
         let source = &point.source;
@@ -545,6 +533,17 @@ impl<'a> Emitter<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// What a state is handed for `binding`: the local, or for one kept in
+    /// its slot the marker (the value stays where it is).
+    fn held(&self, binding: usize) -> TokenStream {
+        let ident = &self.analysis.bindings[binding].ident;
+        if self.names.is_pinned(binding) {
+            quote!(#ident.park())
+        } else {
+            quote!(#ident)
         }
     }
 
@@ -610,9 +609,8 @@ impl<'a> Emitter<'a> {
         let pointers: Vec<Ident> = (0..idents.len())
             .map(|i| hidden(&format!("__borrowed{i}")))
             .collect();
-        let variant = self.names.variants[p].to_string().to_lowercase();
-        let lend = quote::format_ident!("lend_{}", variant);
-        let check = quote::format_ident!("check_{}", variant);
+        let lend = self.names.point_method("lend_", p);
+        let check = self.names.point_method("check_", p);
         let span = self.lowered.awaits[k].span;
         let make: Expr = if super::recursion::calls_itself(&operand, &self.function) {
             // A boxed call of this function: stored as `dyn Future`.

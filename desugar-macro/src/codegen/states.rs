@@ -264,7 +264,7 @@ pub(super) fn items(
         .map(|(p, point)| {
             let variant = &variants[p];
             let future = names.future_of(p);
-            let lend = quote::format_ident!("lend_{}", variant.to_string().to_lowercase());
+            let lend = names.point_method("lend_", p);
             let fields: Vec<_> = point.borrowed.iter().map(|&b| names.field(b)).collect();
             let types: Vec<_> = point.borrowed.iter().map(|&b| names.field_ty(b)).collect();
             let source = match point.kind {
@@ -284,7 +284,7 @@ pub(super) fn items(
                  caller writes it before anything can observe the state. The pointers are valid \
                  until the state is replaced."
             );
-            let check = quote::format_ident!("check_{}", variant.to_string().to_lowercase());
+            let check = names.point_method("check_", p);
             quote! {
                 #[doc = #lend_doc]
                 ///
@@ -439,10 +439,10 @@ fn in_place_methods(names: &Names, lowered: &Lowered, analysis: &Analysis) -> To
         };
         let variant = &variants[p];
         let future = names.future_of(p);
-        let lower = variant.to_string().to_lowercase();
-        let (method, hold) = (
-            quote::format_ident!("{lower}"),
-            quote::format_ident!("hold_{lower}"),
+        let (method, hold, resume) = (
+            names.point_method("", p),
+            names.point_method("hold_", p),
+            names.point_method("resume_", p),
         );
         let fields: Vec<_> = point.carried.iter().map(|&b| names.field(b)).collect();
         let types: Vec<_> = point.carried.iter().map(|&b| names.field_ty(b)).collect();
@@ -454,11 +454,10 @@ fn in_place_methods(names: &Names, lowered: &Lowered, analysis: &Analysis) -> To
              where it lies (see `poll_in_place`).",
             lowered.awaits[k].source
         );
-        let resume = quote::format_ident!("resume_{lower}");
         let resume_doc = format!(
             " Leaves `{variant}` once its future is ready: drops the future where it lies, takes \
              the locals back, in the order they were declared, and leaves `Poisoned` until the \
-             next await. Each field is read on its own, as `hold_{lower}` wrote it."
+             next await. Each field is read on its own, as `{hold}` wrote it."
         );
         let declared: Vec<_> = fields.iter().rev().collect();
         let declared_types: Vec<_> = types.iter().rev().collect();
